@@ -1,0 +1,160 @@
+"""Configuration from environment variables, described as data.
+
+Every setting Wenyuan reads is listed in ``SETTINGS`` with its default and help text;
+``docs/settings.md`` and ``.env.example`` are generated from this list, and a test fails
+when they drift.  Readers are strict: a boolean that is neither true nor false, or an int
+that is not an int, stops the start with a clear message instead of guessing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A configuration variable holds a value Wenyuan cannot use."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    kind: str = "str"  # str | bool | int | path | secret | list
+
+
+SETTINGS: list[Setting] = [
+    Setting(
+        "WENYUAN_HOME",
+        "./data",
+        "Folder holding the embedded database, files, queue and indexes.",
+        "path",
+    ),
+    Setting("WENYUAN_DEBUG", "false", "Django debug mode. Never on in production.", "bool"),
+    Setting(
+        "WENYUAN_SECRET_KEY",
+        "",
+        "Django secret key; when empty one is generated once and kept in WENYUAN_HOME/secret_key. A _FILE variant reads it from a file.",
+        "secret",
+    ),
+    Setting(
+        "WENYUAN_ALLOWED_HOSTS",
+        "127.0.0.1,localhost,[::1]",
+        "Comma-separated host names the site answers to.",
+        "list",
+    ),
+    Setting(
+        "WENYUAN_CSRF_TRUSTED_ORIGINS",
+        "",
+        "Comma-separated origins trusted for CSRF (behind a proxy with another host name).",
+        "list",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "Database URL (postgres://…); empty means SQLite in WAL mode at WENYUAN_HOME/wenyuan.sqlite3.",
+    ),
+    Setting(
+        "REDIS_URL",
+        "",
+        "Redis URL; when set the job queue and the cache use Redis so many workers on many machines share them.",
+    ),
+    Setting(
+        "WENYUAN_MAX_UPLOAD_MB", "100", "Largest file accepted for upload, in megabytes.", "int"
+    ),
+    Setting("WENYUAN_FREE_PAGES", "3", "Default number of pages anyone may preview.", "int"),
+    Setting(
+        "WENYUAN_CONVERT_TIMEOUT",
+        "120",
+        "Seconds a single LibreOffice conversion may take before it is killed.",
+        "int",
+    ),
+    Setting(
+        "WENYUAN_MAX_ATTEMPTS",
+        "3",
+        "Processing attempts before a document is marked failed.",
+        "int",
+    ),
+    Setting(
+        "WENYUAN_WORKERS",
+        "1",
+        "Worker threads in each `wenyuan worker` (and the one embedded in `wenyuan serve`).",
+        "int",
+    ),
+    Setting("WENYUAN_SOFFICE", "soffice", "LibreOffice executable used for conversion."),
+    Setting(
+        "WENYUAN_LOGIN_RATE",
+        "10/5m",
+        "Log-in attempts allowed per client address and per user name (count/period).",
+    ),
+    Setting("WENYUAN_LANGUAGE", "zh-hans", "Default interface language (zh-hans or en)."),
+]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _lookup(name: str) -> Setting:
+    for setting in SETTINGS:
+        if setting.name == name:
+            return setting
+    raise KeyError(f"{name} is not a documented setting; add it to wenyuan.config.SETTINGS")
+
+
+def env_str(name: str) -> str:
+    setting = _lookup(name)
+    return os.environ.get(name, setting.default).strip()
+
+
+def env_bool(name: str) -> bool:
+    value = env_str(name).lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean; use true or false")
+
+
+def env_int(name: str, minimum: int = 0) -> int:
+    value = env_str(name)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+    if number < minimum:
+        raise ConfigError(f"{name}={number} must be at least {minimum}")
+    return number
+
+
+def env_path(name: str) -> Path:
+    return Path(env_str(name)).expanduser().resolve()
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in env_str(name).split(",") if item.strip()]
+
+
+def env_secret(name: str) -> str:
+    file_name = os.environ.get(f"{name}_FILE", "").strip()
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={file_name!r} cannot be read: {exc}") from None
+    return env_str(name)
+
+
+def env_rate(name: str) -> tuple[int, int]:
+    """Parse a rate such as ``10/5m`` into (count, seconds)."""
+    value = env_str(name)
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        count_text, period = value.split("/")
+        count = int(count_text)
+        unit = period[-1]
+        amount = int(period[:-1] or "1")
+        return count, amount * units[unit]
+    except (ValueError, KeyError, IndexError):
+        raise ConfigError(f"{name}={value!r} is not a rate like 10/5m") from None

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConversionConfig(AppConfig):
+    name = "wenyuan.conversion"
+    label = "conversion"

@@ -1,0 +1,35 @@
+"""Running the Huey consumer: as its own process (`wenyuan worker`) or inside `wenyuan serve`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from huey.consumer import Consumer
+
+log = logging.getLogger("wenyuan.conversion")
+
+
+def worker_run(*, embedded: bool) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    import wenyuan.conversion.tasks  # noqa: F401  (registers the tasks)
+    from wenyuan.conversion.services import documents_requeue_all_waiting
+
+    settings.WENYUAN_WORK_DIR.mkdir(parents=True, exist_ok=True)
+    queued = documents_requeue_all_waiting()
+    if queued:
+        log.info("queued %d documents that were waiting", queued)
+    consumer = Consumer(
+        HUEY,
+        workers=settings.WENYUAN_WORKERS,
+        worker_type="thread",
+        periodic=True,
+        check_worker_health=True,
+    )
+    print(
+        f"worker: {settings.WENYUAN_WORKERS} thread(s) on the "
+        f"{'Redis' if settings.REDIS_URL else 'SQLite'} queue{' (embedded)' if embedded else ''}",
+        flush=True,
+    )
+    consumer.run()
