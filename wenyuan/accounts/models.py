@@ -40,6 +40,9 @@ class ApiToken(models.Model):
 
     objects = ApiTokenQuerySet.as_manager()
 
+    def __str__(self):
+        return f"token of {self.user_id}"
+
     @staticmethod
     def new_raw() -> tuple[str, str]:
         raw = "wy_" + secrets.token_urlsafe(32)

@@ -13,3 +13,6 @@ class ProcessingRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.document_id} {self.worker} {self.outcome}"

@@ -113,12 +113,13 @@ def text_encoding(head: bytes) -> str | None:
     if b"\x00" in head:
         return None
     try:
-        head.decode("utf-8")
-        return "utf-8"
+        text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
         # A multi-byte character cut at the end of the sample is still UTF-8.
-        if exc.start >= len(head) - 4 and exc.reason == "unexpected end of data":
-            return "utf-8"
+        cut = exc.start >= len(head) - 4 and exc.reason == "unexpected end of data"
+        text = head[: exc.start].decode("utf-8") if cut else None
+    if text is not None:
+        return "utf-8" if _looks_like_text(text) else None
     for candidate in ("gb18030", "big5"):
         try:
             text = head.decode(candidate)

@@ -17,10 +17,11 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
+        # Each file is checked by the upload service, so one bad file does not sink the rest.
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

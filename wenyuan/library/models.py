@@ -27,12 +27,12 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("library:category", args=[self.slug])
+
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
-    def get_absolute_url(self):
-        return reverse("library:category", args=[self.slug])
 
 
 class Format(models.TextChoices):
@@ -150,6 +150,9 @@ class DocumentPage(models.Model):
             models.UniqueConstraint(fields=["document", "number"], name="page_unique_number"),
         ]
 
+    def __str__(self):
+        return f"{self.document_id} p{self.number}"
+
 
 class Keyword(models.Model):
     word = models.CharField(max_length=50, unique=True)
@@ -175,6 +178,9 @@ class DocumentKeyword(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.document_id}: {self.keyword_id}"
+
 
 class Favorite(models.Model):
     user = models.ForeignKey(
@@ -188,3 +194,6 @@ class Favorite(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "document"], name="favorite_once"),
         ]
+
+    def __str__(self):
+        return f"{self.user_id} ★ {self.document_id}"

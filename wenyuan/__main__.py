@@ -1,0 +1,5 @@
+import sys
+
+from wenyuan.cli import main
+
+sys.exit(main())
