@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -9,9 +10,17 @@ import pypdfium2.raw as pdfium_raw
 
 from wenyuan.conversion import errors
 
+# PDFium is not thread-safe: one call at a time per process, whatever thread asks.
+PDFIUM_LOCK = threading.Lock()
+
 
 def pdf_read_pages(path: Path) -> list[str]:
     """The text of each page, in order.  Raises PipelineError for encrypted or broken PDFs."""
+    with PDFIUM_LOCK:
+        return _read_pages(path)
+
+
+def _read_pages(path: Path) -> list[str]:
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:

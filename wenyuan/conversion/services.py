@@ -32,11 +32,16 @@ def lease_seconds() -> int:
     return settings.WENYUAN_CONVERT_TIMEOUT * 2 + 60
 
 
+# A job still unclaimed this long after it was queued is taken as lost and queued again.
+LOST_AFTER = timedelta(minutes=10)
+
+
 def document_enqueue(*, document_id: int, delay: int = 0) -> None:
     """Queue processing once the current transaction commits."""
     from wenyuan.conversion.tasks import process_document_task
 
     def send():
+        Document.objects.filter(pk=document_id).update(queued_at=timezone.now())
         if delay:
             process_document_task.schedule((document_id,), delay=delay)
         else:
@@ -68,31 +73,28 @@ def document_release(*, document: Document) -> None:
 
 
 def documents_requeue_stalled() -> int:
-    """Queue again every document that waits with no live claim (lost job or dead worker)."""
+    """Queue again what a lost job or a dead worker left behind.
+
+    A claimed document whose lease ran out lost its worker; an unclaimed one queued long
+    ago lost its job (say, the process stopped between the commit and the enqueue).
+    Documents simply waiting their turn are left alone, so a long queue never grows.
+    """
     now = timezone.now()
     stale = now - timedelta(seconds=lease_seconds())
     waiting = Document.objects.filter(status=Status.PROCESSING).filter(
-        Q(claimed_at__isnull=True, updated_at__lt=now - timedelta(seconds=30))
-        | Q(claimed_at__lt=stale)
+        Q(claimed_at__lt=stale)
+        | Q(claimed_at__isnull=True, queued_at__lt=now - LOST_AFTER)
+        | Q(
+            claimed_at__isnull=True,
+            queued_at__isnull=True,
+            uploaded_at__lt=now - timedelta(seconds=30),
+        )
     )
     ids = list(waiting.values_list("pk", flat=True)[:1000])
     for document_id in ids:
         document_enqueue(document_id=document_id)
     if ids:
-        log.info("re-queued %d waiting documents", len(ids))
-    return len(ids)
-
-
-def documents_requeue_all_waiting() -> int:
-    """At worker start: queue every document still waiting (safe: claims are exclusive)."""
-    stale = timezone.now() - timedelta(seconds=lease_seconds())
-    ids = list(
-        Document.objects.filter(status=Status.PROCESSING)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-        .values_list("pk", flat=True)
-    )
-    for document_id in ids:
-        document_enqueue(document_id=document_id)
+        log.info("re-queued %d documents whose job was lost", len(ids))
     return len(ids)
 
 

@@ -14,12 +14,12 @@ def worker_run(*, embedded: bool) -> None:
     from huey.contrib.djhuey import HUEY
 
     import wenyuan.conversion.tasks  # noqa: F401  (registers the tasks)
-    from wenyuan.conversion.services import documents_requeue_all_waiting
+    from wenyuan.conversion.services import documents_requeue_stalled
 
     settings.WENYUAN_WORK_DIR.mkdir(parents=True, exist_ok=True)
-    queued = documents_requeue_all_waiting()
+    queued = documents_requeue_stalled()
     if queued:
-        log.info("queued %d documents that were waiting", queued)
+        log.info("queued again %d documents whose job was lost", queued)
     consumer = Consumer(
         HUEY,
         workers=settings.WENYUAN_WORKERS,

@@ -105,6 +105,7 @@ class Document(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     downloads = models.PositiveIntegerField(default=0)
     views = models.PositiveIntegerField(default=0)
