@@ -93,8 +93,28 @@ def cmd_user(args) -> int:
 def cmd_reindex(args) -> int:
     from wenyuan.search.services import search_rebuild
 
-    total = search_rebuild(progress=_progress("reindex"))
+    total = search_rebuild(progress=_progress("reindex"), if_needed=args.if_needed)
     print(f"indexed {total} documents")
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    from wenyuan.conversion.services import document_retry
+    from wenyuan.library.models import Document
+
+    documents = Document.objects.all()
+    if args.ids:
+        documents = documents.filter(pk__in=args.ids)
+    elif args.status:
+        documents = documents.filter(status=args.status)
+    else:
+        print("error: name document IDs or --status", file=sys.stderr)
+        return 2
+    count = 0
+    for document in documents.iterator():
+        document_retry(document=document)
+        count += 1
+    print(f"queued {count} documents for processing")
     return 0
 
 
@@ -144,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-needed", action="store_true", help="only when the index is missing or outdated"
     )
     reindex.set_defaults(func=cmd_reindex)
+
+    reprocess = sub.add_parser("reprocess", help="run processing again for some documents")
+    reprocess.add_argument("ids", nargs="*", type=int, help="document IDs")
+    reprocess.add_argument("--status", choices=["failed", "published", "processing", "rejected"])
+    reprocess.set_defaults(func=cmd_reprocess)
 
     demo = sub.add_parser("demo", help="add the demo library")
     demo.set_defaults(func=cmd_demo)

@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Schema
@@ -23,8 +24,7 @@ from wenyuan.accounts.models import ApiToken
 from wenyuan.library import selectors
 from wenyuan.library import services as library_services
 from wenyuan.library.errors import UploadError
-from wenyuan.library.models import Category, Document, DocumentPage, Status
-from wenyuan.search.backends import get_search_backend
+from wenyuan.library.models import Category, Document, DocumentPage, Format, Status
 
 
 class ApiError(Exception):
@@ -115,6 +115,16 @@ def _not_found(request, exc):
     return _error(request, 404, "not_found", _("Not found."))
 
 
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    import logging
+
+    logging.getLogger("wenyuan.api").exception("unexpected error in %s", request.path)
+    return _error(
+        request, 500, "server_error", _("Something went wrong on our side. Please try again later.")
+    )
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "error", str(exc))
@@ -165,6 +175,9 @@ class DocumentOut(Schema):
     views: int
     url: str
     quality: dict
+    ocr_pages: int
+    progress: dict
+    cover_url: str | None
 
 
 class DocumentBrief(Schema):
@@ -172,26 +185,43 @@ class DocumentBrief(Schema):
     title: str
     format: str
     pages: int | None
+    price: int
+    category: str | None
+    published_at: str | None
+    downloads: int
     url: str
 
 
 class PageOut(Schema):
     number: int
     text: str
+    ocr: bool
 
 
-class SearchResult(Schema):
-    id: int
-    title: str
-    format: str
-    pages: int | None
+class SearchResult(DocumentBrief):
+    title_html: str
     snippet: str
-    url: str
+    snippet_html: str
+    snippet_page: int | None
+    snippet_locked: bool
+    page_url: str | None
+
+
+class SearchSuggestion(Schema):
+    keyword: str
+    documents: int
 
 
 class SearchOut(Schema):
+    query: str
     total: int
+    total_exact: bool
     page: int
+    per_page: int
+    pages: int
+    sort: str
+    partial: bool
+    suggestions: list[SearchSuggestion]
     results: list[SearchResult]
 
 
@@ -230,6 +260,13 @@ def _document_out(request, document: Document) -> dict:
         "views": document.views,
         "url": request.build_absolute_uri(document.get_absolute_url()),
         "quality": {},
+        "ocr_pages": document.ocr_pages,
+        "progress": {"done": document.progress_done, "total": document.progress_total},
+        "cover_url": (
+            request.build_absolute_uri(reverse("library:cover", args=[document.pk]))
+            if document.asset_key
+            else None
+        ),
     }
 
 
@@ -239,6 +276,10 @@ def _brief(request, document: Document) -> dict:
         "title": document.title,
         "format": document.format,
         "pages": document.pages,
+        "price": document.price,
+        "category": document.category.slug if document.category else None,
+        "published_at": document.published_at.isoformat() if document.published_at else None,
+        "downloads": document.downloads,
         "url": request.build_absolute_uri(document.get_absolute_url()),
     }
 
@@ -323,21 +364,49 @@ def document_get(request, document_id: int):
     return _document_out(request, document)
 
 
-@api.get(
-    "/documents/{int:document_id}/pages/{int:number}",
-    response={200: PageOut, **ERRORS},
-    tags=["documents"],
-)
-def document_page(request, document_id: int, number: int):
-    """The text of one page (page images come with the preview renderer); 403 while locked."""
+def _readable_page(request, document_id: int, number: int):
     user = current_user(request)
     document = selectors.document_get_for_user(user=user, pk=document_id)
     if document.status != Status.PUBLISHED or number < 1 or number > (document.pages or 0):
         raise Http404
     if number > selectors.document_viewable_pages(user=user, document=document):
         raise ApiError(403, "locked", _("This page is locked. Purchase the document to read it."))
+    return document
+
+
+@api.get(
+    "/documents/{int:document_id}/pages/{int:number}",
+    response={200: None, **ERRORS},
+    tags=["documents"],
+    openapi_extra={
+        "responses": {"200": {"description": "The page image", "content": {"image/webp": {}}}}
+    },
+)
+def document_page(request, document_id: int, number: int, size: str = "read"):
+    """The page image (WebP; `size=read` for the reader, `size=zoom` for the large one); 403 while locked."""
+    document = _readable_page(request, document_id, number)
+    if size not in selectors.PAGE_SIZES:
+        raise ApiError(400, "invalid_request", _("size must be read or zoom."))
+    from django.http import FileResponse
+
+    from wenyuan.core.storage import get_storage
+
+    name = selectors.page_image_name(document=document, number=number, size=size)
+    response = FileResponse(get_storage().open(name, "rb"), content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@api.get(
+    "/documents/{int:document_id}/pages/{int:number}/text",
+    response={200: PageOut, **ERRORS},
+    tags=["documents"],
+)
+def document_page_text(request, document_id: int, number: int):
+    """The text layer of one page (OCR text for scanned pages); 403 while locked."""
+    document = _readable_page(request, document_id, number)
     page = DocumentPage.objects.get(document=document, number=number)
-    return {"number": page.number, "text": page.text}
+    return {"number": page.number, "text": page.text, "ocr": page.ocr}
 
 
 @api.get(
@@ -396,14 +465,81 @@ def favorite_remove(request, document_id: int):
 
 
 @api.get("/search", response={200: SearchOut, **ERRORS}, tags=["search"])
-def search(request, q: str = "", category: str = "", format: str = "", page: int = 1):
-    per_page = 20
-    page = max(1, page)
-    chosen = Category.objects.filter(slug=category).first() if category else None
-    documents = selectors.search_documents(query=q, category=chosen, fmt=format)
-    found = get_search_backend().search(q.strip()[:200], documents, (page - 1) * per_page, per_page)
+def search(
+    request,
+    q: str = "",
+    category: str = "",
+    format: str = "",
+    price: str = "",
+    pages_min: int | None = None,
+    pages_max: int | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+):
+    """Full-text search in titles, keywords and page text.
+
+    Words are ANDed; `"exact phrase"` and `-excluded` work.  `category` includes its
+    subcategories; `price` is `free` or `paid`; `sort` is `relevance`, `newest` or
+    `downloads`.  A snippet from a page the caller may not read is never sent: the result
+    says on which page it matched (`snippet_locked`).
+    """
+    from wenyuan.search.backends import SORTS
+    from wenyuan.search.backends.base import PRICES
+    from wenyuan.search.selectors import MAX_PER_PAGE
+
+    if sort not in SORTS:
+        raise ApiError(400, "invalid_request", _("sort must be one of: %s") % ", ".join(SORTS))
+    if price not in PRICES:
+        raise ApiError(400, "invalid_request", _("price must be free, paid or empty."))
+    if format and format not in Format.values:
+        raise ApiError(400, "invalid_request", _("Unknown format %(format)s.") % {"format": format})
+    if not 1 <= per_page <= MAX_PER_PAGE or page < 1:
+        raise ApiError(
+            400,
+            "invalid_request",
+            _("page must be at least 1 and per_page between 1 and %(max)s.")
+            % {"max": MAX_PER_PAGE},
+        )
+    chosen = None
+    if category:
+        chosen = Category.objects.filter(slug=category).first()
+        if chosen is None:
+            raise ApiError(
+                400, "unknown_category", _("There is no category %(slug)s.") % {"slug": category}
+            )
+    found = selectors.search_documents(
+        user=current_user(request),
+        query=q,
+        category=chosen,
+        fmt=format,
+        price=price,
+        pages_min=pages_min,
+        pages_max=pages_max,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
     return {
+        "query": found.query.raw,
         "total": found.total,
-        "page": page,
-        "results": [{**_brief(request, d), "snippet": d.title} for d in found.documents],
+        "total_exact": found.exact,
+        "page": found.page,
+        "per_page": found.per_page,
+        "pages": found.num_pages if found.total else 0,
+        "sort": found.sort,
+        "partial": found.partial,
+        "suggestions": [{"keyword": w, "documents": n} for w, n in found.suggestions],
+        "results": [
+            {
+                **_brief(request, hit.document),
+                "title_html": str(hit.title_html),
+                "snippet": hit.snippet.text,
+                "snippet_html": str(hit.snippet.html),
+                "snippet_page": hit.snippet.page,
+                "snippet_locked": hit.snippet.locked,
+                "page_url": request.build_absolute_uri(hit.page_url) if hit.page_url else None,
+            }
+            for hit in found.hits
+        ],
     }

@@ -44,3 +44,20 @@ def converter_crashed() -> PipelineError:
         _("The converter stopped unexpectedly while reading this file."),
         retry=True,
     )
+
+
+def too_many_pages(pages: int, limit: int) -> PipelineError:
+    return PipelineError(
+        "too_many_pages",
+        _("The document has %(pages)s pages; at most %(limit)s are accepted.")
+        % {"pages": pages, "limit": limit},
+    )
+
+
+def too_complex() -> PipelineError:
+    return PipelineError(
+        "too_complex",
+        _(
+            "The document is too large or too complex to display (it needed more memory than allowed)."
+        ),
+    )

@@ -1,7 +1,13 @@
 """Office documents to PDF with LibreOffice.
 
-This is the plain path: one headless ``soffice`` per conversion, in its own process group
-and its own profile folder, killed when it overruns the time limit.
+``convert_to_pdf`` is the one way in for the pipeline.  It picks the import filter (text and
+CSV must not have their encoding guessed) and hands the file to the configured converter
+(``converters.get_converter()``): by default a warm pool of long-lived LibreOffice processes
+(``lopool``), or the plain path below, one headless ``soffice`` per conversion in its own
+process group and profile folder, killed when it overruns the time limit.
+
+Both raise the same errors: ``timed_out`` and ``converter_crashed`` (retryable) when
+LibreOffice hangs or dies, ``corrupt`` when it cannot read the file.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -19,10 +26,62 @@ from wenyuan.conversion import errors
 
 # LibreOffice's text import filter, told the encoding (we re-encode text to UTF-8 first).
 TEXT_FILTER = "Text (encoded):UTF8,LF,Noto Serif CJK SC,zh-CN,"
+# Calc's CSV import: comma-separated, double quotes, UTF-8 (76), from line 1.
+CSV_FILTER = "Text - txt - csv (StarCalc):44,34,76,1"
 
 
 def soffice_path() -> str | None:
     return shutil.which(settings.WENYUAN_SOFFICE)
+
+
+def _converter_missing() -> errors.PipelineError:
+    return errors.PipelineError(
+        "converter_missing",
+        "LibreOffice (soffice) is not installed on this server.",
+        retry=True,
+    )
+
+
+def convert_to_pdf(source: Path, out_dir: Path, *, text: bool = False) -> Path:
+    """Convert ``source`` into ``out_dir``/<stem>.pdf and return that path.
+
+    ``text``: ``source`` is UTF-8 plain text, to be laid out as a document."""
+    from wenyuan.conversion.converters import get_converter
+
+    if soffice_path() is None:
+        raise _converter_missing()
+    scratch = None
+    infilter = ""
+    if text:
+        infilter = TEXT_FILTER
+    elif source.suffix.lower() == ".csv":
+        infilter = CSV_FILTER
+        scratch = Path(tempfile.mkdtemp(prefix="csv-", dir=out_dir))
+        source = _csv_as_utf8(source, scratch)
+    name, _, options = infilter.partition(":")
+    try:
+        return get_converter().convert_to_pdf(
+            source, out_dir, filter_name=name, filter_options=options
+        )
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _csv_as_utf8(source: Path, scratch: Path) -> Path:
+    """CSV files come in any encoding (GBK from Chinese Excel); LibreOffice gets UTF-8."""
+    from wenyuan.conversion.sniff import text_encoding
+
+    raw = source.read_bytes()
+    try:
+        raw.decode("utf-8")
+        return source
+    except UnicodeDecodeError:
+        pass
+    encoding = text_encoding(raw[:65536]) or "gb18030"
+    copy = scratch / source.name
+    copy.write_text(raw.decode(encoding, errors="replace"), encoding="utf-8")
+    return copy
 
 
 def _profile_dir() -> Path:
@@ -33,15 +92,11 @@ def _profile_dir() -> Path:
     return path
 
 
-def convert_to_pdf(source: Path, out_dir: Path, *, text: bool = False) -> Path:
-    """Convert ``source`` into ``out_dir``/<stem>.pdf and return that path."""
+def convert_cold(source: Path, out_dir: Path, *, infilter: str = "") -> Path:
+    """The cold path: start LibreOffice for this one document."""
     binary = soffice_path()
     if binary is None:
-        raise errors.PipelineError(
-            "converter_missing",
-            "LibreOffice (soffice) is not installed on this server.",
-            retry=True,
-        )
+        raise _converter_missing()
     timeout = settings.WENYUAN_CONVERT_TIMEOUT
     command = [
         binary,
@@ -51,8 +106,8 @@ def convert_to_pdf(source: Path, out_dir: Path, *, text: bool = False) -> Path:
         "--nodefault",
         f"-env:UserInstallation={_profile_dir().as_uri()}",
     ]
-    if text:
-        command.append(f"--infilter={TEXT_FILTER}")
+    if infilter:
+        command.append(f"--infilter={infilter}")
     command += ["--convert-to", "pdf", "--outdir", str(out_dir), str(source)]
     process = subprocess.Popen(
         command,

@@ -8,8 +8,10 @@ and the results are written to storage and the database together at the end.
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +21,10 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from wenyuan.conversion import errors, office
+from wenyuan.conversion import ebook, errors, office
 from wenyuan.conversion.keywords import keywords_extract
 from wenyuan.conversion.models import ProcessingRun
-from wenyuan.conversion.pdf import pdf_read_pages
+from wenyuan.conversion.pages import RenderedPage, needs_ocr, ocr_available, page_ocr, pages_render
 from wenyuan.conversion.services import document_claim, document_enqueue, worker_name
 from wenyuan.conversion.sniff import text_encoding
 from wenyuan.core.storage import get_storage
@@ -45,7 +47,8 @@ class Job:
     work_dir: Path
     source: Path | None = None
     pdf: Path | None = None
-    page_texts: list[str] = field(default_factory=list)
+    images: Path | None = None
+    pages: list[RenderedPage] = field(default_factory=list)
     keywords: list[tuple[str, float]] = field(default_factory=list)
     category_id: int | None = None
 
@@ -63,23 +66,58 @@ def stage_to_pdf(job: Job) -> None:
     out_dir.mkdir()
     if fmt == "pdf":
         job.pdf = job.source
-    elif fmt == "txt":
+    elif fmt in {"txt", "csv"}:
         raw = job.source.read_bytes()
         encoding = text_encoding(raw[:65536]) or "utf-8"
         text = raw.decode(encoding, errors="replace").lstrip("\ufeff")
-        utf8 = job.work_dir / "text.txt"
-        utf8.write_text(text, encoding="utf-8")
-        job.pdf = office.convert_to_pdf(utf8, out_dir, text=True)
+        if fmt == "csv":
+            job.pdf = office.convert_to_pdf(ebook.csv_to_xlsx(text, job.work_dir), out_dir)
+        else:
+            utf8 = job.work_dir / "text.txt"
+            utf8.write_text(text, encoding="utf-8")
+            job.pdf = office.convert_to_pdf(utf8, out_dir, text=True)
+    elif fmt == "epub":
+        job.pdf = office.convert_to_pdf(ebook.epub_to_html(job.source, job.work_dir), out_dir)
     else:
         job.pdf = office.convert_to_pdf(job.source, out_dir)
 
 
-def stage_read_pdf(job: Job) -> None:
-    job.page_texts = pdf_read_pages(job.pdf)
+def stage_render(job: Job) -> None:
+    """Every page to images (reader and zoom sizes) and its text layer, in a child process."""
+    job.images = job.work_dir / "pages"
+    document_id = job.document.pk
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] > 0.5:
+            last[0] = now
+            Document.objects.filter(pk=document_id).update(progress_done=done, progress_total=total)
+
+    job.pages = pages_render(job.pdf, job.images, progress=progress)
+
+
+def stage_ocr(job: Job) -> None:
+    """Scanned pages (images, no text layer) get their text from Tesseract."""
+    todo = [page for page in job.pages if needs_ocr(page)]
+    if not todo or not ocr_available():
+        return
+    Document.objects.filter(pk=job.document.pk).update(
+        stage=Stage.OCR, progress_done=0, progress_total=len(todo)
+    )
+    for done, page in enumerate(todo, start=1):
+        text = page_ocr(job.images / f"p{page.number}-zoom.webp")
+        if text:
+            page.text, page.ocr = text, True
+        Document.objects.filter(pk=job.document.pk).update(progress_done=done)
+
+
+def _full_text(job: Job) -> str:
+    return "\n".join(page.text for page in job.pages)
 
 
 def stage_keywords(job: Job) -> None:
-    job.keywords = keywords_extract(title=job.document.title, text="\n".join(job.page_texts))
+    job.keywords = keywords_extract(title=job.document.title, text=_full_text(job))
 
 
 def stage_classify(job: Job) -> None:
@@ -88,7 +126,7 @@ def stage_classify(job: Job) -> None:
         job.category_id = job.document.category_id
         return
     job.category_id = category_guess(
-        title=job.document.title, text="\n".join(job.page_texts)[:20000], keywords=job.keywords
+        title=job.document.title, text=_full_text(job)[:20000], keywords=job.keywords
     )
 
 
@@ -114,7 +152,8 @@ def category_guess(*, title: str, text: str, keywords: list[tuple[str, float]]) 
 STAGES: list[tuple[str, Callable[[Job], None]]] = [
     (Stage.CONVERTING, stage_fetch),
     (Stage.CONVERTING, stage_to_pdf),
-    (Stage.EXTRACTING, stage_read_pdf),
+    (Stage.EXTRACTING, stage_render),
+    (Stage.EXTRACTING, stage_ocr),
     (Stage.INDEXING, stage_keywords),
     (Stage.INDEXING, stage_classify),
 ]
@@ -154,18 +193,29 @@ def document_process(*, document_id: int) -> str:
 
 
 def _publish(job: Job) -> None:
+    """Move the PDF and page images into storage, then write the rows in one transaction."""
     document = job.document
     storage = get_storage()
-    pdf_name = f"derived/{document.pk}/document.pdf"
-    if storage.exists(pdf_name):
-        storage.delete(pdf_name)
+    asset_key = secrets.token_hex(16)
+    prefix = f"derived/{document.pk}/{asset_key}"
     with open(job.pdf, "rb") as handle:
-        pdf_name = storage.save(pdf_name, File(handle))
+        pdf_name = storage.save(f"{prefix}/document.pdf", File(handle))
+    for path in sorted(job.images.glob("*.webp")):
+        with open(path, "rb") as handle:
+            storage.save(f"{prefix}/{path.name}", File(handle))
+    old_prefix = f"derived/{document.pk}/{document.asset_key}" if document.asset_key else None
     with transaction.atomic():
         DocumentPage.objects.filter(document=document).delete()
         DocumentPage.objects.bulk_create(
-            DocumentPage(document=document, number=i, text=text)
-            for i, text in enumerate(job.page_texts, start=1)
+            DocumentPage(
+                document=document,
+                number=page.number,
+                text=page.text,
+                width=page.width,
+                height=page.height,
+                ocr=page.ocr,
+            )
+            for page in job.pages
         )
         DocumentKeyword.objects.filter(document=document).delete()
         for rank, (word, weight) in enumerate(job.keywords, start=1):
@@ -175,7 +225,9 @@ def _publish(job: Job) -> None:
             )
         Document.objects.filter(pk=document.pk).update(
             pdf=pdf_name,
-            pages=len(job.page_texts),
+            asset_key=asset_key,
+            pages=len(job.pages),
+            ocr_pages=sum(1 for page in job.pages if page.ocr),
             category_id=job.category_id,
             status=Status.PUBLISHED,
             stage=Stage.DONE,
@@ -187,6 +239,20 @@ def _publish(job: Job) -> None:
         from wenyuan.search.services import index_document_later
 
         index_document_later(document_id=document.pk)
+    if old_prefix:
+        storage_delete_tree(storage, old_prefix)
+
+
+def storage_delete_tree(storage, prefix: str) -> None:
+    """Remove a folder of derived files (after a re-run replaced them)."""
+    try:
+        folders, files = storage.listdir(prefix)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return
+    for name in files:
+        storage.delete(f"{prefix}/{name}")
+    for folder in folders:
+        storage_delete_tree(storage, f"{prefix}/{folder}")
 
 
 def _fail(document: Document, exc: errors.PipelineError) -> str:

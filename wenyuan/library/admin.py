@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from wenyuan.conversion.services import document_retry
 from wenyuan.library.models import Category, Document, Favorite, Keyword, Status
+from wenyuan.search.services import search_index_sync
 
 
 @admin.register(Category)
@@ -34,20 +36,30 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Re-run processing"))
     def rerun(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
         for document in queryset:
             document_retry(document=document)
+        search_index_sync(document_ids=ids)
 
     @admin.action(description=_("Reject"))
     def reject(self, request, queryset):
-        queryset.update(status=Status.REJECTED)
+        self._set_status(queryset, Status.REJECTED)
 
     @admin.action(description=_("Take down"))
     def take_down(self, request, queryset):
-        queryset.update(status=Status.TAKEN_DOWN)
+        self._set_status(queryset, Status.TAKEN_DOWN)
 
     @admin.action(description=_("Publish again"))
     def restore(self, request, queryset):
-        queryset.exclude(pages=None).update(status=Status.PUBLISHED)
+        self._set_status(queryset.exclude(pages=None), Status.PUBLISHED)
+
+    @staticmethod
+    def _set_status(queryset, status):
+        """A bulk status change, with the search index following in the same transaction."""
+        with transaction.atomic():
+            ids = list(queryset.values_list("pk", flat=True))
+            queryset.filter(pk__in=ids).update(status=status)
+            search_index_sync(document_ids=ids)
 
 
 admin.site.register(Keyword)

@@ -31,9 +31,20 @@ def too_large(limit_mb: int):
 def unsupported():
     return UploadError(
         "unsupported_format",
-        _("Unsupported format. Upload a Word, PowerPoint, Excel, PDF or plain text file."),
+        _(
+            "Unsupported format. Upload a Word, PowerPoint, Excel, PDF, EPUB or plain text file "
+            "(doc, docx, wps, rtf, odt, ppt, pptx, odp, xls, xlsx, ods, csv, pdf, epub, txt)."
+        ),
         status=415,
     )
+
+
+def hostile(reason: str):
+    if reason == "zip_bomb":
+        message = _("The file unpacks to an unreasonable size (a zip bomb) and was refused.")
+    else:
+        message = _("The file contains unsafe XML (entity declarations) and was refused.")
+    return UploadError(reason, message, status=422)
 
 
 def mismatch(extension: str):

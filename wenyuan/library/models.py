@@ -37,13 +37,28 @@ class Category(models.Model):
 
 class Format(models.TextChoices):
     DOCX = "docx", "DOCX"
+    DOCM = "docm", "DOCM"
+    DOTX = "dotx", "DOTX"
     DOC = "doc", "DOC"
+    WPS = "wps", "WPS"
+    RTF = "rtf", "RTF"
+    WRI = "wri", "WRI"
+    ODT = "odt", "ODT"
     PPTX = "pptx", "PPTX"
+    PPTM = "pptm", "PPTM"
+    PPSX = "ppsx", "PPSX"
+    POTX = "potx", "POTX"
     PPT = "ppt", "PPT"
+    ODP = "odp", "ODP"
     XLSX = "xlsx", "XLSX"
+    XLSM = "xlsm", "XLSM"
+    XLSB = "xlsb", "XLSB"
     XLS = "xls", "XLS"
+    ODS = "ods", "ODS"
+    CSV = "csv", "CSV"
     PDF = "pdf", "PDF"
     TXT = "txt", "TXT"
+    EPUB = "epub", "EPUB"
 
 
 class Status(models.TextChoices):
@@ -57,7 +72,8 @@ class Status(models.TextChoices):
 class Stage(models.TextChoices):
     QUEUED = "queued", _("queued")
     CONVERTING = "converting", _("converting to PDF")
-    EXTRACTING = "extracting", _("extracting text")
+    EXTRACTING = "extracting", _("rendering pages")
+    OCR = "ocr", _("recognising text in scanned pages")
     INDEXING = "indexing", _("indexing")
     DONE = "done", _("done")
 
@@ -106,6 +122,12 @@ class Document(models.Model):
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    asset_key = models.CharField(
+        max_length=32, blank=True, help_text="Random folder name of the page images in storage."
+    )
+    ocr_pages = models.PositiveIntegerField(default=0, help_text="Pages whose text came from OCR.")
 
     downloads = models.PositiveIntegerField(default=0)
     views = models.PositiveIntegerField(default=0)
@@ -144,6 +166,9 @@ class DocumentPage(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="page_set")
     number = models.PositiveIntegerField()
     text = models.TextField(blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    ocr = models.BooleanField(default=False, help_text="The text was recognised from the image.")
 
     class Meta:
         ordering = ["number"]

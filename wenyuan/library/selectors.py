@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db.models import Max
 from django.http import Http404
+from django.urls import reverse
 
 from wenyuan.library.models import Category, Document, DocumentKeyword, Favorite, Status
 
 PREVIEW_BATCH = 3
+PAGE_SIZES = ("read", "zoom")  # page image sizes: the reader's and the zoom view's
 
 
 def document_get_for_user(*, user, pk: int) -> Document:
@@ -55,23 +61,24 @@ def document_keywords(*, document: Document) -> list[str]:
 
 
 def documents_related(*, document: Document, limit: int = 8) -> list[Document]:
-    """Published documents sharing the most keywords with this one (excluding exact copies)."""
-    keyword_ids = list(document.keyword_links.values_list("keyword_id", flat=True))
-    if not keyword_ids:
-        return []
-    return list(
-        Document.objects.published()
-        .exclude(pk=document.pk)
-        .exclude(sha256=document.sha256)
-        .filter(keyword_links__keyword_id__in=keyword_ids)
-        .annotate(shared=Count("keyword_links"))
-        .order_by("-shared", "-published_at")
-        .select_related("owner")[:limit]
-    )
+    """你可能关注的文档: published documents most similar in content to this one.
+
+    Its top TF-IDF keywords are run as a full-text query; the document itself and exact
+    copies (same SHA-256) are left out.  Cached until the index changes.
+    """
+    from wenyuan.search.selectors import documents_related as related
+
+    return related(document=document, limit=limit)
 
 
 def documents_by_keyword(*, word: str):
-    return Document.objects.published().filter(keyword_links__keyword__word=word).distinct()
+    """Published documents tagged with this keyword, those it describes best first."""
+    return (
+        Document.objects.published()
+        .filter(keyword_links__keyword__word=word)
+        .annotate(keyword_weight=Max("keyword_links__weight"))
+        .order_by("-keyword_weight", "-published_at", "-id")
+    )
 
 
 def category_tree() -> list[Category]:
@@ -118,10 +125,57 @@ def home_sections():
     }
 
 
-def search_documents(*, query: str, category: Category | None = None, fmt: str = ""):
-    qs = Document.objects.published()
-    if category:
-        qs = qs.filter(Q(category=category) | Q(category__parent=category))
-    if fmt:
-        qs = qs.filter(format=fmt)
-    return qs
+def search_documents(
+    *,
+    user,
+    query: str,
+    category: Category | None = None,
+    fmt: str = "",
+    price: str = "",
+    pages_min: int | None = None,
+    pages_max: int | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+):
+    """Full-text search (see ``wenyuan.search``): one page of ranked, filtered results
+    with highlighted snippets this user may see."""
+    from wenyuan.search.selectors import search_run
+
+    return search_run(
+        user=user,
+        text=query,
+        category=category,
+        fmt=fmt,
+        price=price,
+        pages_min=pages_min,
+        pages_max=pages_max,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def page_token(*, document: Document, number: int, size: str) -> str:
+    """An unguessable part of a page image's URL (the entitlement check still decides)."""
+    message = f"{document.pk}:{document.asset_key}:{number}:{size}".encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return digest[:32]
+
+
+def page_token_valid(*, document: Document, number: int, size: str, token: str) -> bool:
+    return hmac.compare_digest(page_token(document=document, number=number, size=size), token)
+
+
+def page_image_url(*, document: Document, number: int, size: str = "read") -> str:
+    token = page_token(document=document, number=number, size=size)
+    return reverse("library:page_image", args=[document.pk, number, size, token])
+
+
+def page_image_name(*, document: Document, number: int, size: str) -> str:
+    """The storage name of a page image (under a random folder per rendering)."""
+    return f"derived/{document.pk}/{document.asset_key}/p{number}-{size}.webp"
+
+
+def cover_image_name(*, document: Document) -> str:
+    return f"derived/{document.pk}/{document.asset_key}/cover.webp"

@@ -24,6 +24,7 @@ from wenyuan.library.models import Category, Document, Favorite, Status
 MAX_FILENAME = 150
 MAX_TITLE = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -101,15 +102,17 @@ def document_upload(
     if size > settings.MAX_UPLOAD_BYTES:
         raise errors.too_large(settings.MAX_UPLOAD_BYTES // (1024 * 1024))
 
-    sniffed = sniffing.sniff(fileobj)
+    sniffed = sniffing.sniff(fileobj, filename)
     if sniffed.encrypted:
         raise errors.encrypted()
     if sniffed.format is None:
         raise errors.unsupported()
+    if sniffed.hostile:
+        raise errors.hostile(sniffed.hostile)
     extension = _extension(filename)
     known = {ext for exts in sniffing.EXTENSIONS.values() for ext in exts}
     if extension not in sniffing.EXTENSIONS[sniffed.format]:
-        if sniffed.format == "txt" and extension in known:
+        if sniffed.format in {"txt", "csv"} and extension in known:
             # Text dressed up as an Office file or a PDF: refuse rather than guess.
             raise errors.mismatch(extension)
         # A real document under the wrong name: keep the bytes' truth, fix the name.
@@ -138,7 +141,7 @@ def document_upload(
         document = Document.objects.create(
             owner=owner,
             title=title_clean(title, filename=filename),
-            description=strip_tags(description or "")[:2000],
+            description=_CONTROL_KEEP_LINES.sub("", strip_tags(description or ""))[:2000],
             filename=filename,
             format=sniffed.format,
             mime_type=sniffed.mime_type,

@@ -16,6 +16,12 @@ urlpatterns = [
     path("d/<int:pk>/", views.document_detail, name="document"),
     path("d/<int:pk>/pages/", views.document_pages, name="pages"),
     path("d/<int:pk>/status/", views.document_status, name="status"),
+    path("d/<int:pk>/cover.webp", views.cover_image, name="cover"),
+    path(
+        "d/<int:pk>/p/<int:number>/<str:size>/<str:token>.webp",
+        views.page_image,
+        name="page_image",
+    ),
     path("d/<int:pk>/download/", views.download, name="download"),
     path("d/<int:pk>/favorite/", views.favorite_toggle, name="favorite"),
     path("d/<int:pk>/retry/", views.retry, name="retry"),

@@ -3,18 +3,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from wenyuan.conversion.services import document_retry
+from wenyuan.core.storage import get_storage
 from wenyuan.library import selectors, services
 from wenyuan.library.errors import UploadError
 from wenyuan.library.forms import UploadForm
 from wenyuan.library.models import Category, DocumentPage, Format, Status
 from wenyuan.library.services import document_download_response
-from wenyuan.search.backends import get_search_backend
+from wenyuan.search.forms import SearchForm
+from wenyuan.search.selectors import popular_keywords
 
 PER_PAGE = 20
 
@@ -60,12 +63,44 @@ def keyword(request, word):
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
+    """Full-text search with filters, sorting, snippets and suggestions."""
+    form = SearchForm(request.GET)
+    values = form.values()
+    category = (
+        Category.objects.filter(slug=values["category"]).first() if values["category"] else None
+    )
     results = None
-    if query:
-        found = get_search_backend().search(query, selectors.search_documents(query=query), 0, 50)
-        results = found
-    return render(request, "library/search.html", {"query": query, "results": results})
+    if values["q"].strip():
+        results = selectors.search_documents(
+            user=request.user,
+            query=values["q"],
+            category=category,
+            fmt=values["format"],
+            price=values["price"],
+            pages_min=values["pages_min"],
+            pages_max=values["pages_max"],
+            sort=values["sort"],
+            page=values["page"],
+        )
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    return render(
+        request,
+        "library/search.html",
+        {
+            "query": values["q"],
+            "values": values,
+            "form": form,
+            "results": results,
+            "category": category,
+            "categories": selectors.category_tree(),
+            "base_query": params.urlencode(),
+            "sort_query": sort_params.urlencode(),
+            "popular": [] if values["q"].strip() else popular_keywords(16),
+        },
+    )
 
 
 def document_detail(request, pk):
@@ -111,6 +146,44 @@ def document_pages(request, pk):
             "locked_pages": (document.pages or 0) - viewable,
         },
     )
+
+
+def _image_response(request, name: str, *, public: bool):
+    from django.http import FileResponse
+
+    storage = get_storage()
+    if not storage.exists(name):
+        raise Http404
+    response = FileResponse(storage.open(name, "rb"), content_type="image/webp")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+    return response
+
+
+def page_image(request, pk, number, size, token):
+    """One page image, only when this user may read that page (free, owner, staff, buyer)."""
+    document = selectors.document_get_for_user(user=request.user, pk=pk)
+    if size not in selectors.PAGE_SIZES or not document.asset_key:
+        raise Http404
+    if not selectors.page_token_valid(document=document, number=number, size=size, token=token):
+        raise Http404
+    if number < 1 or number > (document.pages or 0):
+        raise Http404
+    if number > selectors.document_viewable_pages(user=request.user, document=document):
+        return HttpResponse(
+            _("This page is locked."), status=403, content_type="text/plain; charset=utf-8"
+        )
+    name = selectors.page_image_name(document=document, number=number, size=size)
+    free = number <= document.free_pages and document.status == Status.PUBLISHED
+    return _image_response(request, name, public=free)
+
+
+def cover_image(request, pk):
+    """The small first-page thumbnail shown in lists."""
+    document = selectors.document_get_for_user(user=request.user, pk=pk)
+    if not document.asset_key:
+        raise Http404
+    return _image_response(request, selectors.cover_image_name(document=document), public=True)
 
 
 def document_status(request, pk):
@@ -183,11 +256,17 @@ def upload(request):
                 except UploadError as exc:
                     failed.append((services.filename_clean(uploaded.name), exc))
             for name, exc in failed:
-                messages.error(request, f"{name}: {exc.message}")
+                messages.error(
+                    request, _("%(name)s: %(reason)s") % {"name": name, "reason": exc.message}
+                )
             if created:
                 messages.success(
                     request,
-                    _("%(count)s file(s) uploaded; they are being processed.")
+                    ngettext(
+                        "%(count)s file uploaded; it is being processed.",
+                        "%(count)s files uploaded; they are being processed.",
+                        len(created),
+                    )
                     % {"count": len(created)},
                 )
             if len(created) == 1 and not failed:

@@ -1,16 +1,115 @@
+"""Writes: keeping the index in step with the documents, and rebuilding it.
+
+The index lives in the same database as the documents, so it is updated inside the
+transaction that changes a document: it commits (or rolls back) with the change, and a
+published document is searchable the moment its publication commits.  Whatever path
+changes a document — the pipeline, an edit, a price change, a takedown, a deletion —
+calls ``search_index_sync`` (or triggers the signal receivers in ``signals.py``); a
+periodic sweep (``search_catch_up``) repairs anything a crash or a raw UPDATE missed.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Length
 
+from wenyuan.library.models import Document, DocumentPage
 from wenyuan.search.backends import get_search_backend
+from wenyuan.search.models import SearchEntry
+from wenyuan.search.selectors import GENERATION_KEY
+
+log = logging.getLogger("wenyuan.search")
+INLINE_INDEX_CHARS = 60_000  # about half a second of segmentation
+
+
+def related_invalidate() -> None:
+    """Related-document lists are recomputed after any change to the index."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
+
+
+def search_index_sync(*, document_ids: Iterable[int], force: bool = False) -> None:
+    """Index these documents if published, remove them if not; now, in this transaction.
+
+    A failure is logged and left to the sweep: it never undoes the caller's change.
+    """
+    ids = [int(i) for i in document_ids]
+    if not ids:
+        return
+    try:
+        with transaction.atomic():
+            get_search_backend().index(ids, force=force)
+    except Exception:
+        log.exception("indexing documents %s failed; the sweep will retry", ids)
+    related_invalidate()
 
 
 def index_document_later(*, document_id: int) -> None:
-    """Index a document once the current transaction commits."""
-    transaction.on_commit(lambda: get_search_backend().index([document_id]))
+    """Called by the pipeline inside the transaction that publishes a document.
+
+    The index is in the same database, so an ordinary document is indexed right here:
+    it becomes searchable exactly when its publication commits, and a rollback takes
+    both back.  A very long one is segmented after the commit instead, so that the
+    write lock (one writer at a time on SQLite) is not held while jieba works; the
+    periodic sweep covers a crash in between.
+    """
+    chars = (
+        DocumentPage.objects.filter(document_id=document_id)
+        .aggregate(chars=Sum(Length("text")))
+        .get("chars")
+        or 0
+    )
+    if chars <= INLINE_INDEX_CHARS or not transaction.get_connection().in_atomic_block:
+        search_index_sync(document_ids=[document_id])
+    else:
+        transaction.on_commit(lambda: search_index_sync(document_ids=[document_id]))
 
 
-def search_rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
-    return get_search_backend().rebuild(progress)
+def search_catch_up(*, batch: int = 500) -> int:
+    """Index published documents missing from the index or changed since, and drop
+    entries of documents no longer published.  Returns how many documents were touched."""
+    stale = list(
+        SearchEntry.objects.filter(~Q(document__status="published")).values_list(
+            "document_id", flat=True
+        )
+    )
+    missing = list(
+        Document.objects.published()
+        .filter(Q(search_entry__isnull=True) | ~Q(search_entry__published_at=F("published_at")))
+        .values_list("pk", flat=True)
+    )
+    backend = get_search_backend()
+    if stale:
+        backend.remove(stale)
+    for start in range(0, len(missing), batch):
+        backend.index(missing[start : start + batch], force=True)
+    if stale or missing:
+        related_invalidate()
+    return len(stale) + len(missing)
+
+
+def search_rebuild(
+    *, progress: Callable[[int, int], None] | None = None, if_needed: bool = False
+) -> int:
+    """Rebuild the index from the database (``wenyuan reindex``).
+
+    With ``if_needed`` the full rebuild only happens when the schema version stored
+    beside the index differs from this code's (or it was never built); otherwise only
+    missing and stale documents are brought up to date.  Safe at every start.
+    """
+    backend = get_search_backend()
+    if if_needed and backend.status().current:
+        touched = search_catch_up()
+        if progress:
+            progress(touched, touched)
+        return touched
+    total = backend.rebuild(progress)
+    related_invalidate()
+    return total

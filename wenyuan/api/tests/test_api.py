@@ -220,6 +220,7 @@ def test_openapi_schema_lists_the_contract():
         "/api/documents",
         "/api/documents/{document_id}",
         "/api/documents/{document_id}/pages/{number}",
+        "/api/documents/{document_id}/pages/{number}/text",
         "/api/documents/{document_id}/download",
         "/api/documents/{document_id}/related",
         "/api/documents/{document_id}/favorite",

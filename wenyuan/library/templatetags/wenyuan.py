@@ -17,3 +17,11 @@ def filesize(value) -> str:
     if size < 1024**3:
         return f"{size / 1024**2:.2f}MB"
     return f"{size / 1024**3:.2f}GB"
+
+
+@register.simple_tag
+def page_image(document, number, size="read"):
+    """The signed URL of a page image."""
+    from wenyuan.library.selectors import page_image_url
+
+    return page_image_url(document=document, number=number, size=size)

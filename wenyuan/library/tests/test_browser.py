@@ -83,7 +83,7 @@ def test_register_upload_and_read_the_document_page(site, page, tmp_path):
 
     assert page.inner_text("#doc-id") == str(document_id)
     assert page.inner_text("#doc-size") == filesize(len(data))
-    pdf = home / "files" / "derived" / str(document_id) / "document.pdf"
+    (pdf,) = (home / "files" / "derived" / str(document_id)).glob("*/document.pdf")
     pages = len(pdfium.PdfDocument(str(pdf)))
     assert pages >= 3
     assert page.inner_text("#doc-pages") == f"{pages}页"
@@ -93,6 +93,7 @@ def test_register_upload_and_read_the_document_page(site, page, tmp_path):
     assert page.inner_text("#doc-title") == "2024年做好群众工作经验交流材料"
     assert "群众" in page.inner_text(".keywords")
     assert "群众工作" in page.inner_text("#page-1")
+    assert abs(page.evaluate("document.querySelector('#page-1 img').naturalWidth") - 900) <= 2
 
     # 展开 loads more pages; 收起 folds them away again.
     page.click(".expand button")
@@ -101,5 +102,6 @@ def test_register_upload_and_read_the_document_page(site, page, tmp_path):
     assert not page.is_visible("#page-4")
 
     ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "document-page.png"), full_page=True)
     assert (ARTIFACTS / "document-page.png").stat().st_size > 10_000

@@ -1,0 +1,275 @@
+"""Reads: full-text search with filters, snippets and suggestions; related documents."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Q
+from django.utils.safestring import SafeString
+
+from wenyuan.library.models import Category, Document, DocumentKeyword, Keyword, Status
+from wenyuan.search.backends import SORTS, Hits, SearchBackend, SearchQuery, get_search_backend
+from wenyuan.search.query import ParsedQuery, query_from_words, query_parse
+from wenyuan.search.snippets import Snippet, highlight_pattern, mark, snippets_build
+
+log = logging.getLogger("wenyuan.search")
+
+PER_PAGE = 20
+MAX_PER_PAGE = 50
+MAX_RESULTS = 1000  # deeper pages are not served: refine the query instead
+RELATED_LIMIT = 8
+RELATED_CACHE_SECONDS = 24 * 3600
+GENERATION_KEY = "search:generation"
+SUGGESTIONS_CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document: Document
+    title_html: SafeString
+    snippet: Snippet
+
+    @property
+    def page_url(self) -> str:
+        """The preview at the matching page, when this user may read it."""
+        if self.snippet.page and not self.snippet.locked:
+            return f"{self.document.get_absolute_url()}#page-{self.snippet.page}"
+        return ""
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: ParsedQuery
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    exact: bool = True
+    page: int = 1
+    per_page: int = PER_PAGE
+    sort: str = "relevance"
+    partial: bool = False  # no document had every word; these have some of them
+    suggestions: list[tuple[str, int]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(min(self.total, MAX_RESULTS) / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.page + 1
+
+
+def category_with_descendants(category: Category) -> tuple[int, ...]:
+    ids, frontier = [category.pk], [category.pk]
+    while frontier:
+        frontier = list(
+            Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        )
+        frontier = [pk for pk in frontier if pk not in ids]
+        ids += frontier
+    return tuple(ids)
+
+
+def _hits(query: SearchQuery, backend: SearchBackend | None = None) -> Hits:
+    """The backend's answer; a database error is logged and answered with nothing."""
+    backend = backend or get_search_backend()
+    try:
+        if not connection.in_atomic_block:
+            return backend.search(query)
+        with transaction.atomic():  # a savepoint, so an error leaves the transaction usable
+            return backend.search(query)
+    except DatabaseError:
+        log.exception("search failed for %r", query.parsed.raw)
+        return Hits(0)
+
+
+def _documents_in_order(ids: list[int]) -> list[Document]:
+    if not ids:
+        return []
+    found = Document.objects.filter(pk__in=ids, status=Status.PUBLISHED).select_related("category")
+    by_id = {d.pk: d for d in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def search_run(
+    *,
+    user,
+    text: str,
+    category: Category | None = None,
+    fmt: str = "",
+    price: str = "",
+    pages_min: int | None = None,
+    pages_max: int | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    backend: SearchBackend | None = None,
+) -> SearchPage:
+    """One page of results for ``text``, with snippets this user may see.
+
+    ``backend`` replaces the configured one (the benchmark compares backends with it).
+    """
+    started = time.perf_counter()
+    parsed = query_parse(text)
+    sort = sort if sort in SORTS else "relevance"
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, min(page, MAX_RESULTS // per_page))
+    if not parsed.searchable:
+        return SearchPage(query=parsed, sort=sort, per_page=per_page)
+    query = SearchQuery(
+        parsed=parsed,
+        category_ids=category_with_descendants(category) if category else (),
+        format=fmt,
+        price=price,
+        pages_min=pages_min,
+        pages_max=pages_max,
+        sort=sort,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )
+    found = _hits(query, backend)
+    partial = False
+    if found.total == 0 and len(parsed.positives) > 1:
+        query = SearchQuery(**{**query.__dict__, "any_term": True})
+        found = _hits(query, backend)
+        partial = found.total > 0
+    documents = _documents_in_order(found.ids)
+    hits = search_hits(user=user, documents=documents, query=parsed)
+    suggestions = keyword_suggestions(parsed) if (found.total == 0 or partial) else []
+    return SearchPage(
+        query=parsed,
+        hits=hits,
+        total=found.total,
+        exact=found.exact,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        partial=partial,
+        suggestions=suggestions,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def search_hits(*, user, documents: list[Document], query: ParsedQuery) -> list[SearchHit]:
+    from wenyuan.library.selectors import document_viewable_pages
+
+    viewable = {d.pk: document_viewable_pages(user=user, document=d) for d in documents}
+    snippets = snippets_build(documents=documents, query=query, viewable=viewable)
+    pattern = highlight_pattern(query)
+    return [
+        SearchHit(
+            document=d, title_html=mark(d.title, pattern), snippet=snippets.get(d.pk, Snippet())
+        )
+        for d in documents
+    ]
+
+
+def keyword_suggestions(query: ParsedQuery, limit: int = 8) -> list[tuple[str, int]]:
+    """Keywords close to what was asked (sharing a word with it), else the most used ones."""
+    words = [tok for tok in query.tokens if len(tok) >= 2][:6] or query.tokens[:3]
+    key = "search:suggest:" + hashlib.sha256("|".join(words).encode()).hexdigest()[:32]
+    found = cache.get(key)
+    if found is None:
+        found = []
+        if words:
+            condition = Q()
+            for word in words:
+                condition |= Q(word__contains=word)
+            candidates = list(Keyword.objects.filter(condition).values_list("pk", flat=True)[:200])
+            found = list(
+                DocumentKeyword.objects.filter(
+                    keyword_id__in=candidates, document__status=Status.PUBLISHED
+                )
+                .values("keyword__word")
+                .annotate(n=Count("id"))
+                .order_by("-n", "keyword__word")
+                .values_list("keyword__word", "n")[:limit]
+            )
+        cache.set(key, found, SUGGESTIONS_CACHE_SECONDS)
+    return [tuple(row) for row in found] or popular_keywords(limit)
+
+
+def popular_keywords(limit: int = 12) -> list[tuple[str, int]]:
+    key = f"search:popular-keywords:{limit}"
+    found = cache.get(key)
+    if found is None:
+        found = list(
+            DocumentKeyword.objects.filter(document__status=Status.PUBLISHED)
+            .values("keyword__word")
+            .annotate(n=Count("id"))
+            .order_by("-n", "keyword__word")
+            .values_list("keyword__word", "n")[:limit]
+        )
+        cache.set(key, found, 3600)
+    return [tuple(row) for row in found]
+
+
+# --- related documents ---------------------------------------------------------------
+
+
+def related_generation() -> int:
+    return cache.get(GENERATION_KEY, 0)
+
+
+def related_ids_compute(*, document: Document, limit: int = RELATED_LIMIT) -> list[int]:
+    """Documents most similar in content.
+
+    This document's top TF-IDF keywords (from its title and full text) are the query,
+    matched against other documents' titles, keywords and descriptions and ranked by
+    bm25 (ts_rank on PostgreSQL): rare shared terms count more than common ones, and
+    a keyword in a title more than one among the keywords.
+    """
+    words = list(
+        DocumentKeyword.objects.filter(document=document)
+        .order_by("rank")
+        .values_list("keyword__word", flat=True)[:RELATED_LIMIT]
+    )
+    if not words:
+        words = [w for w in query_parse(document.title).tokens if len(w) >= 2]
+    parsed = query_from_words(words)
+    if not parsed.searchable:
+        return []
+    query = SearchQuery(
+        parsed=parsed,
+        any_term=True,
+        head_only=True,  # other documents' titles, keywords and descriptions
+        exclude_ids=(document.pk,),
+        exclude_sha256=document.sha256,
+        limit=limit,
+        count=False,
+    )
+    return _hits(query).ids
+
+
+def documents_related(*, document: Document, limit: int = RELATED_LIMIT) -> list[Document]:
+    """Cached per document; recomputed after any change to the index.
+
+    Whatever the cache holds, documents that are no longer published never come out.
+    """
+    key = f"search:related:{document.pk}"
+    generation = related_generation()
+    cached = cache.get(key)
+    if cached and cached[0] == generation and cached[1] == document.sha256:
+        ids = cached[2]
+    else:
+        ids = related_ids_compute(document=document, limit=RELATED_LIMIT)
+        cache.set(key, (generation, document.sha256, ids), RELATED_CACHE_SECONDS)
+    return _documents_in_order(ids)[:limit]
