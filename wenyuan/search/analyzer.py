@@ -6,8 +6,10 @@ a search for 东京 finds a document about 东京都.  jieba's HMM guesser for w
 from its dictionary is off: it cuts the same unknown string differently depending on
 its neighbours (埋香冢 alone gives 埋香 冢, inside 埋香冢飞燕 it gives 香冢飞), so a
 query could never find it.  Without it an unknown word becomes single characters, the
-same ones in the document and in the query, and the query asks for them side by side.
-Each token is then normalised the same
+same in the document and in the query; and each pair of neighbouring lone characters is
+indexed as one more token (埋 香 冢 → 埋 香 埋香 冢 香冢), so that a query for 埋香冢 asks
+for 埋香 and 香冢 — an index lookup, with no need to read positions.  Each token is
+normalised the same
 way everywhere: NFKC (full-width letters and digits become ordinary ones), lower case
 for letters, and only letters and digits kept (punctuation never becomes a token).
 Chinese characters are never folded, stripped or converted.
@@ -27,10 +29,11 @@ import jieba
 
 # Bump when the tokens produced for the same text change: the index is then rebuilt by
 # `wenyuan reindex --if-needed`.
-ANALYZER_VERSION = f"2:jieba-{getattr(jieba, '__version__', '?')}-nohmm"
+ANALYZER_VERSION = f"3:jieba-{getattr(jieba, '__version__', '?')}-nohmm-pairs"
 
 MAX_TOKEN_CHARS = 60
 _WORD = re.compile(r"[^\W_]+")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -59,10 +62,19 @@ def analyze(text: str) -> list[str]:
     if not text:
         return []
     tokens: list[str] = []
-    append, extend, words = tokens.append, tokens.extend, _WORD.findall
+    append, words = tokens.append, _WORD.findall
+    single = ""  # the previous token, when it was a lone Chinese character
     for piece in _segment(clean(text).lower()):
-        if piece.isalnum():  # nearly every token: letters or digits only
-            append(piece if len(piece) <= MAX_TOKEN_CHARS else piece[:MAX_TOKEN_CHARS])
-        else:
-            extend(word[:MAX_TOKEN_CHARS] for word in words(piece))
+        found = [piece] if piece.isalnum() else words(piece)  # nearly always the first
+        if not found:
+            single = ""  # punctuation or a space: no pair across it
+        for word in found:
+            word = word[:MAX_TOKEN_CHARS]
+            append(word)
+            if len(word) == 1 and _HAN.match(word):
+                if single:
+                    append(single + word)  # the pair of neighbouring lone characters
+                single = word
+            else:
+                single = ""
     return tokens

@@ -7,9 +7,9 @@ Each backend turns the parsed terms into its own query language from the tokens 
 quoting every token.
 
 A term that the analyzer splits into several words (群众工作 → 群众 工作) matches a
-document holding all of them, and scores higher where they stand side by side.  A term
-with single characters among its tokens (an unknown word, or 我的朋友) must appear as
-typed.
+document holding all of them, and scores higher where they stand side by side.  An
+unknown word cut into single characters is held together by their pairs (see the
+analyzer).  Only a quoted phrase makes the database check positions.
 """
 
 from __future__ import annotations
@@ -83,9 +83,7 @@ def query_parse(raw: str) -> ParsedQuery:
         tokens = tuple(analyze(words))[:MAX_TOKENS_PER_TERM]
         if not tokens:
             continue
-        # Single characters in a term are an unknown word cut apart (see the analyzer):
-        # they must stand together, as typed.
-        phrase = len(tokens) > 1 and (bool(quoted) or any(len(t) == 1 for t in tokens))
+        phrase = bool(quoted) and len(tokens) > 1
         key = (tokens, phrase, negated)
         if key in seen:
             continue

@@ -21,6 +21,7 @@ MAX_POSITION = 16383  # tsvector positions stop here
 NORMALIZATION = 1  # ts_rank divides by 1 + log(document length)
 RANK_ALL = 1000  # more matches than this are ranked over a window
 WINDOW = 500
+DENSE_SHARE = 0.2
 COUNT_EXACT = 10000  # more matches than this are estimated
 COUNT_SAMPLE = 4000
 MAX_POSITIONS_PER_LEXEME = 255
@@ -114,9 +115,12 @@ class PostgresBackend(FullTextBackend):
             source = "search_entry e JOIN library_document d ON d.id = e.document_id"
         with transaction.atomic(), connection.cursor() as cursor:
             # The planner does not know that testing a row means reading its whole vector
-            # out of TOAST: left alone it scans the table for frequent words (a second
-            # or more).  The GIN index is always the better path.
+            # out of TOAST: left alone it scans the table for frequent words (a second or
+            # more), or walks the primary key testing row after row.  The GIN index is
+            # always the better path: sequential scans are off here, and orders on the
+            # document id are written ``document_id + 0`` so the key cannot serve them.
             cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             matches, exact = self._count(cursor, column, match)
             if matches == 0:
                 return Hits(0)
@@ -129,8 +133,9 @@ class PostgresBackend(FullTextBackend):
                 if total == 0:
                     return Hits(0)
             if query.sort == "relevance" and matches > RANK_ALL and not query.head_only:
+                dense = total >= DENSE_SHARE * self._entries(cursor)
                 ids = self._ranked_window(
-                    cursor, source, column, match, ranked, where, params, query
+                    cursor, source, column, match, ranked, where, params, query, dense
                 )
                 return Hits(total, ids, exact)
             order_params: list = []
@@ -138,7 +143,7 @@ class PostgresBackend(FullTextBackend):
                 order = f"ts_rank({column}, %s::tsquery, {NORMALIZATION}) DESC, e.document_id DESC"
                 order_params = [ranked]
             elif query.sort == "newest":
-                order = "e.document_id DESC"  # upload order
+                order = "e.document_id + 0 DESC"  # upload order
             else:
                 order = ORDERS[query.sort]
             cursor.execute(
@@ -173,7 +178,7 @@ class PostgresBackend(FullTextBackend):
         if matches > COUNT_EXACT:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT e.document_id FROM search_entry e "
-                f"WHERE {column} @@ %s::tsquery ORDER BY e.document_id DESC LIMIT %s) m "
+                f"WHERE {column} @@ %s::tsquery ORDER BY e.document_id + 0 DESC LIMIT %s) m "
                 f"JOIN library_document d ON d.id = m.document_id WHERE {where}",
                 [match, COUNT_SAMPLE, *params],
             )
@@ -186,18 +191,29 @@ class PostgresBackend(FullTextBackend):
         )
         return cursor.fetchone()[0], True
 
-    def _ranked_window(self, cursor, source, column, match, ranked, where, params, query):
+    def _entries(self, cursor) -> int:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'search_entry'")
+        row = cursor.fetchone()
+        return max(1, int(row[0])) if row else 1
+
+    def _ranked_window(self, cursor, source, column, match, ranked, where, params, query, dense):
+        """``dense``: the words are in so many documents that walking the primary key
+        backwards finds the newest matches after a few rows (each test reads a vector);
+        otherwise the GIN index gives every match and the newest are sorted out."""
+        newest = "e.document_id DESC" if dense else "e.document_id + 0 DESC"
         head = tsquery_expression(query.parsed, any_term=query.any_term)
         cursor.execute(
-            f"SELECT e.document_id, ts_rank(e.head, %s::tsquery, {NORMALIZATION}) FROM {source} "
-            f"WHERE e.head @@ %s::tsquery AND {where} ORDER BY e.document_id DESC LIMIT %s",
+            f"SELECT w.document_id, ts_rank(w.v, %s::tsquery, {NORMALIZATION}) FROM ("
+            f"SELECT e.document_id, e.head AS v FROM {source} "
+            f"WHERE e.head @@ %s::tsquery AND {where} ORDER BY e.document_id + 0 DESC LIMIT %s"
+            ") w",
             [ranked, head, *params, WINDOW],
         )
         scores = dict(cursor.fetchall())
         cursor.execute(
             f"SELECT w.document_id, ts_rank(w.v, %s::tsquery, {NORMALIZATION}) FROM ("
             f"SELECT e.document_id, {column} AS v FROM {source} "
-            f"WHERE {column} @@ %s::tsquery AND {where} ORDER BY e.document_id DESC LIMIT %s"
+            f"WHERE {column} @@ %s::tsquery AND {where} ORDER BY {newest} LIMIT %s"
             ") w",
             [ranked, match, *params, WINDOW],
         )
