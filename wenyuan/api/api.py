@@ -480,8 +480,9 @@ def search(
     """Full-text search in titles, keywords and page text.
 
     Words are ANDed; `"exact phrase"` and `-excluded` work.  `category` includes its
-    subcategories; `price` is `free` or `paid`; `sort` is `relevance`, `newest` or
-    `downloads`.  A snippet from a page the caller may not read is never sent: the result
+    subcategories; `price` is `free` or `paid`; `sort` is `relevance`, `newest` (latest
+    uploads first) or `downloads`.  With very many matches `total` is an estimate
+    (`total_exact` is false) and at most 1,000 results are paged through.  A snippet from a page the caller may not read is never sent: the result
     says on which page it matched (`snippet_locked`).
     """
     from wenyuan.search.backends import SORTS

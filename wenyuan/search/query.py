@@ -156,10 +156,12 @@ def _ts_term(term: Term, *, rank: bool) -> str:
     return f"({together} | {every})" if rank else every
 
 
-def tsquery_expression(query: ParsedQuery, *, any_term: bool = False, rank: bool = False) -> str:
+def tsquery_expression(
+    query: ParsedQuery, *, any_term: bool = False, rank: bool = False, negatives: bool = True
+) -> str:
     """A tsquery in its text form, cast with ``::tsquery`` (no parser, no dictionary)."""
     joiner = " | " if any_term else " & "
     expression = "(" + joiner.join(_ts_term(t, rank=rank) for t in query.positives) + ")"
-    for term in query.negatives:
+    for term in query.negatives if negatives else ():
         expression += f" & !{_ts_term(term, rank=False)}"
     return expression

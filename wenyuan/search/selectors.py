@@ -24,6 +24,7 @@ PER_PAGE = 20
 MAX_PER_PAGE = 50
 MAX_RESULTS = 1000  # deeper pages are not served: refine the query instead
 RELATED_LIMIT = 8
+RELATED_SPARE = 8  # fetched beyond the limit, for the copies left out
 RELATED_CACHE_SECONDS = 24 * 3600
 GENERATION_KEY = "search:generation"
 SUGGESTIONS_CACHE_SECONDS = 600
@@ -251,12 +252,16 @@ def related_ids_compute(*, document: Document, limit: int = RELATED_LIMIT) -> li
         parsed=parsed,
         any_term=True,
         head_only=True,  # other documents' titles, keywords and descriptions
-        exclude_ids=(document.pk,),
-        exclude_sha256=document.sha256,
-        limit=limit,
+        limit=limit + RELATED_SPARE,
         count=False,
     )
-    return _hits(query).ids
+    # The document itself and its exact copies are dropped here rather than filtered in
+    # the database, which would join every candidate to its document row.
+    ids = [pk for pk in _hits(query).ids if pk != document.pk]
+    copies = set(
+        Document.objects.filter(pk__in=ids, sha256=document.sha256).values_list("pk", flat=True)
+    )
+    return [pk for pk in ids if pk not in copies][:limit]
 
 
 def documents_related(*, document: Document, limit: int = RELATED_LIMIT) -> list[Document]:

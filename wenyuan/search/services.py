@@ -110,6 +110,6 @@ def search_rebuild(
         if progress:
             progress(touched, touched)
         return touched
-    total = backend.rebuild(progress)
+    total = backend.rebuild(progress, resume=if_needed)
     related_invalidate()
     return total

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from typing import Protocol
 
 from wenyuan.library.models import Document, DocumentKeyword, DocumentPage, Status
@@ -14,6 +18,7 @@ from wenyuan.search.query import ParsedQuery
 # Everything a schema change would invalidate: bump to have `reindex --if-needed` rebuild.
 SCHEMA_VERSION = 1
 MAX_BODY_CHARS = 500_000  # text indexed per document; the rest is still readable, not searchable
+POOL_THRESHOLD = 500  # documents to index before segmenting in several processes
 SORTS = ("relevance", "newest", "downloads")
 PRICES = ("", "free", "paid")
 
@@ -85,15 +90,18 @@ class IndexStatus:
 class SearchBackend(Protocol):
     name: str
 
-    def index(self, document_ids: Iterable[int]) -> None:
-        """(Re)index these documents if published, drop them from the index if not."""
+    def index(self, document_ids: Iterable[int], *, force: bool = False) -> None:
+        """(Re)index these documents if published, drop them from the index if not;
+        unchanged ones (same stamp) are skipped unless ``force``."""
 
     def remove(self, document_ids: Iterable[int]) -> None: ...
 
     def write(self, entries: list[IndexEntry]) -> None:
         """Store analysed entries (the bulk path used by rebuilds and the benchmark)."""
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int: ...
+    def rebuild(
+        self, progress: Callable[[int, int], None] | None = None, *, resume: bool = False
+    ) -> int: ...
 
     def search(self, query: SearchQuery) -> Hits: ...
 
@@ -116,11 +124,12 @@ def _stamp(document: Document) -> str:
 
 
 def entries_build(
-    document_ids: Iterable[int], *, skip_current: bool = False
+    document_ids: Iterable[int], *, skip_current: bool = False, pool: Executor | None = None
 ) -> tuple[list[IndexEntry], list[int]]:
     """Analyse published documents; returns (entries, ids that must leave the index).
 
     With ``skip_current``, documents whose indexed stamp is still right are left out.
+    ``pool`` (a process pool) spreads the segmentation over several cores.
     """
     from wenyuan.search.models import SearchEntry
 
@@ -158,19 +167,37 @@ def entries_build(
         if used < MAX_BODY_CHARS:
             texts.setdefault(document_id, []).append(text[: MAX_BODY_CHARS - used])
             sizes[document_id] = used + len(text)
-    entries = []
+    texts_in_order: list[str] = []
     for document_id, document in documents.items():
         meta = " ".join(keywords.get(document_id, []))
         if document.description:
             meta += "\n" + document.description
-        entries.append(
-            IndexEntry(
-                document_id=document_id,
-                title=analyze(document.title),
-                meta=analyze(meta),
-                body=analyze("\n".join(texts.get(document_id, []))),
-                published_at=document.published_at,
-                stamp=_stamp(document),
-            )
+        texts_in_order += [document.title, meta, "\n".join(texts.get(document_id, []))]
+    mapped = (
+        pool.map(analyze, texts_in_order, chunksize=6) if pool else map(analyze, texts_in_order)
+    )
+    analysed = iter(list(mapped))
+    entries = [
+        IndexEntry(
+            document_id=document_id,
+            title=next(analysed),
+            meta=next(analysed),
+            body=next(analysed),
+            published_at=document.published_at,
+            stamp=_stamp(document),
         )
+        for document_id, document in documents.items()
+    ]
     return entries, gone
+
+
+@contextmanager
+def analysis_pool(documents: int) -> Iterator[Executor | None]:
+    """Processes to segment with when there is much to segment and more than one core
+    (jieba holds the GIL).  Spawned, so they inherit no database connection."""
+    cores = os.cpu_count() or 1
+    if documents < POOL_THRESHOLD or cores < 2:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=cores, mp_context=get_context("spawn")) as pool:
+        yield pool

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from django.db import transaction
 
 from wenyuan.library.models import Document
-from wenyuan.search.backends.base import IndexStatus, entries_build, schema_id
+from wenyuan.search.backends.base import IndexStatus, analysis_pool, entries_build, schema_id
 from wenyuan.search.models import SearchEntry, SearchMeta
 
 log = logging.getLogger("wenyuan.search")
-REBUILD_BATCH = 200
+REBUILD_BATCH = 400
 
 
 class FullTextBackend:
@@ -68,19 +68,27 @@ class FullTextBackend:
     def mark_current(self) -> None:
         SearchMeta.objects.update_or_create(key="schema", defaults={"value": schema_id(self.name)})
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Index every published document again; the site stays searchable meanwhile."""
+    def rebuild(
+        self, progress: Callable[[int, int], None] | None = None, *, resume: bool = False
+    ) -> int:
+        """Index every published document again; the site stays searchable meanwhile.
+
+        With ``resume``, documents already indexed by this very version (their stamp says
+        so) are skipped: a rebuild stopped half-way (SIGTERM, a crash) carries on where it
+        was.  The schema version is written last, so an unfinished rebuild is redone.
+        """
         ids = list(Document.objects.published().order_by("pk").values_list("pk", flat=True))
         total = len(ids)
-        SearchMeta.objects.filter(key="schema").delete()  # an interrupted rebuild is redone
-        with self.bulk_load(empty=not SearchEntry.objects.exists()):
+        SearchMeta.objects.filter(key="schema").delete()
+        with self.bulk_load(empty=not SearchEntry.objects.exists()), analysis_pool(total) as pool:
             if progress:
                 progress(0, total)
             for start in range(0, total, REBUILD_BATCH):
                 chunk = ids[start : start + REBUILD_BATCH]
-                entries, gone = entries_build(chunk)
+                entries, gone = entries_build(chunk, skip_current=resume, pool=pool)
                 with transaction.atomic():
-                    self.write(entries)
+                    if entries:
+                        self.write(entries)
                     if gone:
                         self.remove(gone)
                 if progress:

@@ -28,7 +28,7 @@ def _term_q(text: str) -> Q:
 class DatabaseBackend:
     name = "database"
 
-    def index(self, document_ids):
+    def index(self, document_ids, *, force=False):
         return None
 
     def remove(self, document_ids):
@@ -37,7 +37,7 @@ class DatabaseBackend:
     def write(self, entries):
         return None
 
-    def rebuild(self, progress=None):
+    def rebuild(self, progress=None, *, resume=False):
         total = Document.objects.published().count()
         if progress:
             progress(total, total)

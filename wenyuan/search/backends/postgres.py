@@ -201,13 +201,14 @@ class PostgresBackend(FullTextBackend):
         backwards finds the newest matches after a few rows (each test reads a vector);
         otherwise the GIN index gives every match and the newest are sorted out."""
         newest = "e.document_id DESC" if dense else "e.document_id + 0 DESC"
-        head = tsquery_expression(query.parsed, any_term=query.any_term)
+        # Wanted words in the title or keywords; excluded words excluded everywhere.
+        head = tsquery_expression(query.parsed, any_term=query.any_term, negatives=False)
         cursor.execute(
             f"SELECT w.document_id, ts_rank(w.v, %s::tsquery, {NORMALIZATION}) FROM ("
             f"SELECT e.document_id, e.head AS v FROM {source} "
-            f"WHERE e.head @@ %s::tsquery AND {where} ORDER BY e.document_id + 0 DESC LIMIT %s"
-            ") w",
-            [ranked, head, *params, WINDOW],
+            f"WHERE e.head @@ %s::tsquery AND {column} @@ %s::tsquery AND {where} "
+            "ORDER BY e.document_id + 0 DESC LIMIT %s) w",
+            [ranked, head, match, *params, WINDOW],
         )
         scores = dict(cursor.fetchall())
         cursor.execute(
