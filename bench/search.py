@@ -313,6 +313,8 @@ def child(args) -> None:
 
     # 6. Query latency through search_run (count, rank, load, snippets).
     queries = queries_build(corpus, keywords, tokens_of, args.queries)
+    # Kept beside the result (with --keep, for re-measuring a kept library by hand).
+    (Path(args.out).parent / "queries.json").write_text(json.dumps(queries, ensure_ascii=False))
     user = AnonymousUser()
     for _kind, text in queries[:40]:  # warm-up
         search_run(user=user, text=text)
@@ -504,6 +506,8 @@ def run_backend(name: str, args) -> dict | None:
         "--variant-queries",
         str(args.variant_queries),
     ]
+    if args.keep:
+        log(f"{name}: kept in {out}")
     try:
         subprocess.run(command, env=env, check=True, cwd=ROOT)
         return json.loads((out / "result.json").read_text())

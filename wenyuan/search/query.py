@@ -107,6 +107,21 @@ def query_from_words(words: list[str]) -> ParsedQuery:
 # --- SQLite FTS5 ---------------------------------------------------------------------
 
 
+def required_tokens(term: Term) -> list[str]:
+    """The tokens a document must hold for an unquoted term.
+
+    Lone characters are left out when the term has longer tokens: a run of them is held
+    by its pairs (see the analyzer), and a single one beside a word (的 in 我们的) is in
+    nearly every document — asking for it costs much and selects nothing.  Nor are the
+    words inside a longer word, which search-mode segmentation emits with it.  All of
+    them still count in ranking, through the phrase.
+    """
+    tokens = list(dict.fromkeys(term.tokens))
+    longer = [t for t in tokens if len(t) > 1] or tokens
+    # A word inside a longer one (东京 in 东京都) comes with it in every document.
+    return [t for t in longer if not any(t != o and t in o for o in longer)]
+
+
 def _fts5_string(tokens: tuple[str, ...] | list[str]) -> str:
     return '"' + " ".join(tok.replace('"', '""') for tok in tokens) + '"'
 
@@ -114,7 +129,7 @@ def _fts5_string(tokens: tuple[str, ...] | list[str]) -> str:
 def _fts5_term(term: Term, *, rank: bool) -> str:
     if len(term.tokens) == 1 or term.phrase:
         return _fts5_string(term.tokens)
-    every = " AND ".join(_fts5_string([tok]) for tok in dict.fromkeys(term.tokens))
+    every = " AND ".join(_fts5_string([tok]) for tok in required_tokens(term))
     if not rank:
         return f"({every})"
     # The phrase adds to bm25 when the tokens stand together, without changing the matches.
@@ -152,7 +167,7 @@ def _ts_term(term: Term, *, rank: bool) -> str:
     together = "(" + " <-> ".join(ts_lexeme(tok) for tok in term.tokens) + ")"
     if term.phrase:
         return together
-    every = "(" + " & ".join(ts_lexeme(tok) for tok in dict.fromkeys(term.tokens)) + ")"
+    every = "(" + " & ".join(ts_lexeme(tok) for tok in required_tokens(term)) + ")"
     return f"({together} | {every})" if rank else every
 
 

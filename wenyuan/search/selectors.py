@@ -183,8 +183,20 @@ def search_hits(*, user, documents: list[Document], query: ParsedQuery) -> list[
     ]
 
 
+def _prefix(word: str) -> Q:
+    """Keywords beginning with ``word``, through the index on ``Keyword.word``.
+
+    SQLite compares by code point, so a range finds them; PostgreSQL's collation may
+    not order that way, but Django gives the column a ``pattern_ops`` index for LIKE.
+    """
+    if connection.vendor == "sqlite":
+        return Q(word__gte=word, word__lt=word + "\U0010ffff")
+    return Q(word__startswith=word)
+
+
 def keyword_suggestions(query: ParsedQuery, limit: int = 8) -> list[tuple[str, int]]:
-    """Keywords close to what was asked (sharing a word with it), else the most used ones."""
+    """Keywords beginning with a word of the query (an index range, not a scan), the
+    most used first; else the most used keywords.  Counts are of published documents."""
     words = [tok for tok in query.tokens if len(tok) >= 2][:6] or query.tokens[:3]
     key = "search:suggest:" + hashlib.sha256("|".join(words).encode()).hexdigest()[:32]
     found = cache.get(key)
@@ -193,8 +205,8 @@ def keyword_suggestions(query: ParsedQuery, limit: int = 8) -> list[tuple[str, i
         if words:
             condition = Q()
             for word in words:
-                condition |= Q(word__contains=word)
-            candidates = list(Keyword.objects.filter(condition).values_list("pk", flat=True)[:200])
+                condition |= _prefix(word)
+            candidates = list(Keyword.objects.filter(condition).values_list("pk", flat=True)[:40])
             found = list(
                 DocumentKeyword.objects.filter(
                     keyword_id__in=candidates, document__status=Status.PUBLISHED

@@ -313,12 +313,11 @@ def test_frequent_words_are_ranked_over_a_window_and_counted_from_a_sample(
 ):
     """With very many matches, ranking looks at the newest matches plus title matches,
     and a filtered count is estimated; both are exercised here with tiny limits."""
+    import importlib
+
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        pytest.xfail("the ranking window and count sample are not wired into the PostgreSQL backend yet")
     module = get_search_backend().__class__.__module__
-    import importlib
 
     backend = importlib.import_module(module)
     monkeypatch.setattr(backend, "RANK_ALL", 3)
@@ -329,7 +328,12 @@ def test_frequent_words_are_ranked_over_a_window_and_counted_from_a_sample(
     titled = make_doc("人民日报社论选编", ["今天天气很好。"], category=official)
     body = [make_doc(f"资料{i}", ["人民的生活。" * (i + 1)]) for i in range(8)]
     page = find("人民")
-    assert page.total == 9 and page.exact
+    if connection.vendor == "postgresql":
+        # Beyond COUNT_EXACT matches PostgreSQL answers with the planner's estimate,
+        # never less than what it has counted.
+        assert page.total >= 6 and not page.exact
+    else:
+        assert page.total == 9 and page.exact  # FTS5 counts from its doclists alone
     assert ids(page)[0] == titled.pk  # the old title match is still found, and first
     window = set(ids(page)[1:])
     assert window == {d.pk for d in body[-4:]}  # the four newest body matches
