@@ -103,6 +103,8 @@ else:
                 "init_command": (
                     "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
                     "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=30000;"
+                    # Read the hot part of the file through the page cache without copies.
+                    "PRAGMA mmap_size=1073741824;PRAGMA cache_size=-16000;"
                 ),
             },
         }
@@ -132,6 +134,8 @@ if REDIS_URL:
         "url": REDIS_URL,
         "immediate": False,
         "results": False,
+        "blocking": True,  # workers wait in BRPOP: a job starts as soon as it is queued
+        "read_timeout": 1,
     }
 else:
     HUEY = {
@@ -198,6 +202,7 @@ WENYUAN_CONVERT_TIMEOUT = config.env_int("WENYUAN_CONVERT_TIMEOUT", minimum=1)
 WENYUAN_MAX_ATTEMPTS = config.env_int("WENYUAN_MAX_ATTEMPTS", minimum=1)
 WENYUAN_RENDER_TIMEOUT = config.env_int("WENYUAN_RENDER_TIMEOUT", minimum=1)
 WENYUAN_RENDER_MEMORY_MB = config.env_int("WENYUAN_RENDER_MEMORY_MB", minimum=256)
+WENYUAN_RENDER_RECYCLE = config.env_int("WENYUAN_RENDER_RECYCLE")
 WENYUAN_MAX_PAGES = config.env_int("WENYUAN_MAX_PAGES", minimum=1)
 WENYUAN_OCR = config.env_bool("WENYUAN_OCR")
 WENYUAN_OCR_LANGUAGES = config.env_str("WENYUAN_OCR_LANGUAGES")

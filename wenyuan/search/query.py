@@ -122,6 +122,16 @@ def required_tokens(term: Term) -> list[str]:
     return [t for t in longer if not any(t != o and t in o for o in longer)]
 
 
+def phrase_boost(term: Term) -> bool:
+    """Whether ranking should favour documents where the term's tokens stand together.
+
+    Not when lone characters are among them: their pairs already say which stand
+    together, and reading the positions of 了 or 的 (in every document) is what made
+    frequent words slow.
+    """
+    return len(term.tokens) > 1 and all(len(t) > 1 for t in term.tokens)
+
+
 def _fts5_string(tokens: tuple[str, ...] | list[str]) -> str:
     return '"' + " ".join(tok.replace('"', '""') for tok in tokens) + '"'
 
@@ -129,8 +139,9 @@ def _fts5_string(tokens: tuple[str, ...] | list[str]) -> str:
 def _fts5_term(term: Term, *, rank: bool) -> str:
     if len(term.tokens) == 1 or term.phrase:
         return _fts5_string(term.tokens)
-    every = " AND ".join(_fts5_string([tok]) for tok in required_tokens(term))
-    if not rank:
+    required = required_tokens(term)
+    every = " AND ".join(_fts5_string([tok]) for tok in required)
+    if not rank or not phrase_boost(term):
         return f"({every})"
     # The phrase adds to bm25 when the tokens stand together, without changing the matches.
     return f"({_fts5_string(term.tokens)} OR ({every}))"
@@ -168,7 +179,7 @@ def _ts_term(term: Term, *, rank: bool) -> str:
     if term.phrase:
         return together
     every = "(" + " & ".join(ts_lexeme(tok) for tok in required_tokens(term)) + ")"
-    return f"({together} | {every})" if rank else every
+    return f"({together} | {every})" if rank and phrase_boost(term) else every
 
 
 def tsquery_expression(
