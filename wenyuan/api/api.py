@@ -166,6 +166,7 @@ class DocumentOut(Schema):
     status: str
     stage: str
     error: str | None
+    error_code: str | None
     keywords: list[str]
     price: int
     free_pages: int
@@ -246,7 +247,8 @@ def _document_out(request, document: Document) -> dict:
         "published_at": document.published_at.isoformat() if document.published_at else None,
         "status": document.status,
         "stage": document.stage,
-        "error": document.error or None,
+        "error": document.failure_reason or None,
+        "error_code": document.error_code or None,
         "keywords": selectors.document_keywords(document=document),
         "price": document.price,
         "free_pages": document.free_pages,

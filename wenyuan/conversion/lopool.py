@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
-
 from wenyuan.conversion import errors
 
 log = logging.getLogger("wenyuan.conversion")
@@ -50,14 +48,6 @@ class BridgeTimeout(Exception):
 
 class BridgeGone(Exception):
     """The bridge or its LibreOffice is gone, or would not start."""
-
-
-def converter_unavailable() -> errors.PipelineError:
-    return errors.PipelineError(
-        "converter_unavailable",
-        _("The document converter could not be started; the document will be tried again."),
-        retry=True,
-    )
 
 
 @cache
@@ -373,7 +363,7 @@ class LibreOfficePool:
             except (BridgeGone, OSError) as exc:
                 log.warning("converter %s: start failed (%s)", office.slot, exc)
                 shutil.rmtree(office.profile, ignore_errors=True)
-        raise converter_unavailable()
+        raise errors.converter_unavailable()
 
     def _checkout(self) -> WarmOffice:
         with self._changed:

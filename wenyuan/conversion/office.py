@@ -34,14 +34,6 @@ def soffice_path() -> str | None:
     return shutil.which(settings.WENYUAN_SOFFICE)
 
 
-def _converter_missing() -> errors.PipelineError:
-    return errors.PipelineError(
-        "converter_missing",
-        "LibreOffice (soffice) is not installed on this server.",
-        retry=True,
-    )
-
-
 def convert_to_pdf(source: Path, out_dir: Path, *, text: bool = False) -> Path:
     """Convert ``source`` into ``out_dir``/<stem>.pdf and return that path.
 
@@ -49,7 +41,7 @@ def convert_to_pdf(source: Path, out_dir: Path, *, text: bool = False) -> Path:
     from wenyuan.conversion.converters import get_converter
 
     if soffice_path() is None:
-        raise _converter_missing()
+        raise errors.converter_missing()
     scratch = None
     infilter = ""
     if text:
@@ -96,7 +88,7 @@ def convert_cold(source: Path, out_dir: Path, *, infilter: str = "") -> Path:
     """The cold path: start LibreOffice for this one document."""
     binary = soffice_path()
     if binary is None:
-        raise _converter_missing()
+        raise errors.converter_missing()
     timeout = settings.WENYUAN_CONVERT_TIMEOUT
     command = [
         binary,

@@ -169,16 +169,18 @@ def document_process(*, document_id: int) -> str:
     settings.WENYUAN_WORK_DIR.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix=f"doc-{document.pk}-", dir=settings.WENYUAN_WORK_DIR))
     job = Job(document=document, work_dir=work_dir)
+    started = time.monotonic()
+    timings: list[str] = []  # "render 0.31" per step, for the log
     try:
         for stage, step in STAGES:
             if document.stage != stage:
                 document.stage = stage
                 Document.objects.filter(pk=document.pk).update(stage=stage)
-            step(job)
-        _publish(job)
+            _timed(step, job, timings)
+        _timed(_publish, job, timings)
         outcome, detail = "published", ""
     except errors.PipelineError as exc:
-        outcome, detail = _fail(document, exc), str(exc.message)
+        outcome, detail = _fail(document, exc), exc.code
     except Exception as exc:  # a bug or an unexpected library error: never leave it processing
         log.exception("processing document %s crashed", document.pk)
         outcome = _fail(document, errors.converter_crashed())
@@ -188,8 +190,23 @@ def document_process(*, document_id: int) -> str:
     ProcessingRun.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(), outcome=outcome, detail=detail[:500]
     )
-    log.info("document %s: %s %s", document.pk, outcome, detail)
+    log.info(
+        "document %s: %s%s in %.2f s (%s)",
+        document.pk,
+        outcome,
+        f" ({detail})" if detail else "",
+        time.monotonic() - started,
+        ", ".join(timings),
+    )
     return outcome
+
+
+def _timed(step: Callable[[Job], None], job: Job, timings: list[str]) -> None:
+    started = time.monotonic()
+    step(job)
+    timings.append(
+        f"{step.__name__.removeprefix('stage_').lstrip('_')} {time.monotonic() - started:.2f}"
+    )
 
 
 def _publish(job: Job) -> None:
@@ -232,6 +249,8 @@ def _publish(job: Job) -> None:
             status=Status.PUBLISHED,
             stage=Stage.DONE,
             error="",
+            error_code="",
+            error_params={},
             claimed_by="",
             claimed_at=None,
             published_at=timezone.now(),
@@ -256,21 +275,19 @@ def storage_delete_tree(storage, prefix: str) -> None:
 
 
 def _fail(document: Document, exc: errors.PipelineError) -> str:
+    """Record why the run stopped: the code and its parameters, worded when shown."""
+    reason = {"error": exc.message[:500], "error_code": exc.code, "error_params": exc.params}
     attempts = (
         Document.objects.filter(pk=document.pk).values_list("attempts", flat=True).first() or 0
     )
     with transaction.atomic():
         if exc.retry and attempts < settings.WENYUAN_MAX_ATTEMPTS:
             Document.objects.filter(pk=document.pk).update(
-                stage=Stage.QUEUED, claimed_by="", claimed_at=None, error=str(exc.message)[:500]
+                stage=Stage.QUEUED, claimed_by="", claimed_at=None, **reason
             )
             document_enqueue(document_id=document.pk, delay=5 * attempts)
             return "retry"
         Document.objects.filter(pk=document.pk).update(
-            status=Status.FAILED,
-            stage=Stage.DONE,
-            claimed_by="",
-            claimed_at=None,
-            error=str(exc.message)[:500],
+            status=Status.FAILED, stage=Stage.DONE, claimed_by="", claimed_at=None, **reason
         )
     return "failed"

@@ -117,7 +117,12 @@ class Document(models.Model):
         max_length=20, choices=Status.choices, default=Status.PROCESSING, db_index=True
     )
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUEUED)
+    # Why processing failed: a code from wenyuan.conversion.errors and its parameters,
+    # worded in the reader's language when shown (``failure_reason``).  ``error`` keeps the
+    # words as they were written, for rows older than the code and for the logs.
     error = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -160,6 +165,13 @@ class Document(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
+
+    @property
+    def failure_reason(self) -> str:
+        """Why processing failed (or why it is being tried again), in the active language."""
+        from wenyuan.conversion.errors import error_message
+
+        return error_message(self.error_code, self.error_params, fallback=self.error)
 
 
 class DocumentPage(models.Model):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pypdfium2 as pdfium
 import pytest
+from django.test import override_settings
 
 from wenyuan.conftest import corpus_path, make_docx, make_pptx, make_xlsx, needs_soffice
 from wenyuan.conversion.keywords import keywords_extract
@@ -163,3 +165,84 @@ def test_keyword_extraction_weights_title_and_text():
         w for w, _ in keywords_extract(title="东京都报告书", text="东京 是 日本 的 首都。" * 5)
     ]
     assert "东京" in words
+
+
+def _page(client, url: str, language: str | None = None) -> str:
+    from django.conf import settings
+
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.get(url).content.decode()
+
+
+def test_a_failure_reason_is_kept_as_a_code_and_worded_for_each_reader(
+    upload, process, client_for, user
+):
+    path = corpus_path("hostile/pypdf__r4-aes-user-password.pdf")
+    document = process(upload(path.read_bytes(), path.name))
+    assert (document.status, document.error_code, document.error_params) == (
+        "failed",
+        "encrypted",
+        {},
+    )
+    client = client_for(user)
+    english, chinese = (
+        "The file is encrypted; remove the password and upload it again.",
+        "文件已加密，请去除密码后重新上传",
+    )
+    page = _page(client, document.get_absolute_url())
+    assert chinese in page and english not in page
+    page = _page(client, document.get_absolute_url(), "en")
+    assert english in page and chinese not in page
+    assert english in _page(client, "/me/uploads/", "en")
+    api = json.loads(_page(client, f"/api/documents/{document.pk}", "en"))
+    assert (api["error_code"], api["error"]) == ("encrypted", english)
+    api = json.loads(_page(client, f"/api/documents/{document.pk}"))
+    assert (api["error_code"], api["error"]) == ("encrypted", chinese)
+
+
+@override_settings(WENYUAN_MAX_PAGES=3)
+def test_a_failure_reason_keeps_its_numbers_in_every_language(upload, process, client_for, user):
+    path = corpus_path("pdf/pydocx__ISO-IEC-29500-3.pdf")
+    document = process(upload(path.read_bytes(), path.name))
+    assert (document.error_code, document.error_params) == (
+        "too_many_pages",
+        {"pages": 46, "limit": 3},
+    )
+    client = client_for(user)
+    assert "The document has 46 pages; at most 3 are accepted." in _page(
+        client, document.get_absolute_url(), "en"
+    )
+    assert "文档共46页，超过了3页的上限" in _page(client, document.get_absolute_url())
+
+
+def test_reasons_stored_as_words_before_codes_are_read_back_into_codes(upload):
+    """Rows failed by an earlier release hold only words, in the worker's language; the
+    migration that added the code recognises every reason in both languages."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import translation
+
+    from wenyuan.conversion.errors import MESSAGES, error_message
+
+    migration = importlib.import_module("wenyuan.library.migrations.0006_document_error_code")
+    params = {"timeout": {"seconds": 120}, "too_many_pages": {"pages": 2500, "limit": 2000}}
+    data = corpus_path("pdf/pdfsamp__minimal-document.pdf").read_bytes()
+    old_rows = {}
+    for number, code in enumerate(MESSAGES):
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                words = error_message(code, params.get(code))
+            document = upload(data + b"\n%%%d%s\n" % (number, language.encode()), "old.pdf")
+            Document.objects.filter(pk=document.pk).update(status="failed", error=words)
+            old_rows[document.pk] = (code, params.get(code, {}))
+    unknown = upload(data + b"\n%unknown\n", "old.pdf")
+    Document.objects.filter(pk=unknown.pk).update(status="failed", error="磁盘已满")
+    migration.codes_from_words(apps, None)
+    for pk, (code, values) in old_rows.items():
+        document = Document.objects.get(pk=pk)
+        assert (document.error_code, document.error_params) == (code, values), document.error
+    unknown.refresh_from_db()
+    assert unknown.error_code == "" and unknown.failure_reason == "磁盘已满"
