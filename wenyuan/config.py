@@ -92,7 +92,13 @@ SETTINGS: list[Setting] = [
     Setting(
         "WENYUAN_RENDER_MEMORY_MB",
         "2048",
-        "Address-space limit of the page renderer process, in megabytes.",
+        "Address-space limit of each page renderer process, in megabytes.",
+        "int",
+    ),
+    Setting(
+        "WENYUAN_RENDER_RECYCLE",
+        "200",
+        "Documents after which a warm page renderer process is replaced by a fresh one; 0 means never.",
         "int",
     ),
     Setting("WENYUAN_MAX_PAGES", "2000", "Documents with more pages than this are refused.", "int"),

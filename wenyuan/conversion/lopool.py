@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import secrets
-import select
 import shutil
 import signal
 import subprocess
@@ -33,6 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from wenyuan.conversion import errors
+from wenyuan.conversion.pipes import LineReader, ReplyTimeout
 
 log = logging.getLogger("wenyuan.conversion")
 
@@ -112,7 +112,7 @@ class WarmOffice:
         self.conversions = 0
         self.starts = 0
         self.converting_since: float | None = None  # when the conversion in flight was sent
-        self._buffer = b""
+        self._reader: LineReader | None = None
 
     @property
     def running(self) -> bool:
@@ -129,7 +129,6 @@ class WarmOffice:
             "memory_mb": self.config.memory_mb,
             "start_timeout": self.config.start_timeout,
         }
-        self._buffer = b""
         self.conversions = 0
         self.process = subprocess.Popen(
             [self.config.python, str(BRIDGE), json.dumps(options)],
@@ -139,8 +138,9 @@ class WarmOffice:
             env=bridge_env(),
             cwd=self.profile,
         )
+        self._reader = LineReader(self.process.stdout)
         try:
-            reply = self._receive(self.process, self.config.start_timeout + 5)
+            reply = self._receive(self.config.start_timeout + 5)
         except (BridgeTimeout, BridgeGone):
             self.kill()
             raise BridgeGone("LibreOffice did not start") from None
@@ -162,25 +162,17 @@ class WarmOffice:
         if message["op"] == "convert":
             self.converting_since = time.monotonic()
         try:
-            return self._receive(process, timeout)
+            return self._receive(timeout)
         finally:
             self.converting_since = None
 
-    def _receive(self, process: subprocess.Popen, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        fd = process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise BridgeTimeout
-            # Short slices keep the thread responsive to interruption.
-            ready, _, _ = select.select([fd], [], [], min(remaining, 0.5))
-            if ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise BridgeGone("the bridge exited")
-                self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
+    def _receive(self, timeout: float) -> dict:
+        try:
+            line = self._reader.line(time.monotonic() + timeout)
+        except ReplyTimeout:
+            raise BridgeTimeout from None
+        if line is None:
+            raise BridgeGone("the bridge exited")
         return json.loads(line)
 
     def healthy(self) -> bool:

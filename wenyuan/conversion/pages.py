@@ -1,16 +1,13 @@
-"""Pages: run the renderer child process with limits, and OCR pages that have no text."""
+"""Pages: render a PDF in a warm renderer process with limits, and OCR pages that have no text."""
 
 from __future__ import annotations
 
 import json
 import os
-import resource
+import re
 import shutil
 import signal
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 
 from wenyuan.conversion import errors, render
+from wenyuan.conversion.renderers import get_renderers, limits
 
 
 @dataclass
@@ -30,56 +28,12 @@ class RenderedPage:
     ocr: bool = False
 
 
-def _limits(memory_mb: int) -> Callable[[], None]:
-    def apply() -> None:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
 def pages_render(
     pdf: Path, out: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> list[RenderedPage]:
-    """Render ``pdf`` into ``out`` in a child process; raise PipelineError on any trouble."""
-    timeout = settings.WENYUAN_RENDER_TIMEOUT
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wenyuan.conversion.render",
-            str(pdf),
-            str(out),
-            "--max-pages",
-            str(settings.WENYUAN_MAX_PAGES),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_limits(settings.WENYUAN_RENDER_MEMORY_MB),
-        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-    )
-    watchdog = threading.Timer(timeout, _kill, args=(process,))
-    watchdog.start()
-    started = time.monotonic()
-    last_line = ""
-    try:
-        for line in process.stdout:  # "page n/total" as each page is done
-            last_line = line.strip()
-            if progress and last_line.startswith("page "):
-                done, total = last_line[5:].split("/")
-                progress(int(done), int(total))
-        process.wait()
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            _kill(process)
-    if time.monotonic() - started >= timeout:
-        raise errors.timed_out(timeout)
-    stderr = process.stderr.read() if process.stderr else ""
-    code = process.returncode
+    """Render ``pdf`` into ``out`` in a renderer process; raise PipelineError on any trouble."""
+    outcome = get_renderers().render(pdf, out, progress=progress)
+    code = outcome.code
     if code == render.EXIT_ENCRYPTED:
         raise errors.encrypted()
     if code == render.EXIT_UNREADABLE:
@@ -87,25 +41,17 @@ def pages_render(
     if code == render.EXIT_EMPTY:
         raise errors.empty_document()
     if code == render.EXIT_TOO_MANY:
-        pages = int(last_line.split()[-1]) if last_line.startswith("pages ") else 0
-        raise errors.too_many_pages(pages, settings.WENYUAN_MAX_PAGES)
+        raise errors.too_many_pages(outcome.pages, settings.WENYUAN_MAX_PAGES)
     if code != 0:
         if (
-            "MemoryError" in stderr
+            "MemoryError" in outcome.stderr
             or code == -signal.SIGKILL
-            or "cannot allocate" in stderr.lower()
+            or "cannot allocate" in outcome.stderr.lower()
         ):
             raise errors.too_complex()
         raise errors.converter_crashed()
     data = json.loads((out / "pages.json").read_text())
     return [RenderedPage(number=i, **page) for i, page in enumerate(data["pages"], start=1)]
-
-
-def _kill(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def ocr_available() -> bool:
@@ -123,7 +69,7 @@ def page_ocr(image: Path, *, timeout: int = 120) -> str:
             ["tesseract", str(image), "stdout", "-l", settings.WENYUAN_OCR_LANGUAGES, "--psm", "3"],
             capture_output=True,
             timeout=timeout,
-            preexec_fn=_limits(1024),
+            preexec_fn=limits(1024),
             env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
     except (subprocess.TimeoutExpired, OSError):
@@ -136,7 +82,5 @@ def page_ocr(image: Path, *, timeout: int = 120) -> str:
 
 def _join_cjk(text: str) -> str:
     """Tesseract puts spaces between Chinese characters; take them out."""
-    import re
-
     text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])", "", text)
     return "\n".join(line.rstrip() for line in text.splitlines() if line.strip()).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.conf import settings
 from huey.consumer import Consumer
@@ -32,6 +33,8 @@ def worker_run(*, embedded: bool) -> None:
         backoff=1.5,
         max_delay=0.5,
     )
+    # Start the page renderers now, so that the first upload does not wait for them.
+    threading.Thread(target=_renderers_start, name="renderers-start", daemon=True).start()
     print(
         f"worker: {settings.WENYUAN_WORKERS} thread(s) on the "
         f"{'Redis' if settings.REDIS_URL else 'SQLite'} queue{' (embedded)' if embedded else ''}",
@@ -41,5 +44,16 @@ def worker_run(*, embedded: bool) -> None:
         consumer.run()  # returns on SIGINT/SIGTERM (Huey's handlers)
     finally:
         from wenyuan.conversion.converters import converters_shutdown
+        from wenyuan.conversion.renderers import renderers_shutdown
 
         converters_shutdown()  # no LibreOffice outlives the worker
+        renderers_shutdown()
+
+
+def _renderers_start() -> None:
+    from wenyuan.conversion.renderers import get_renderers
+
+    try:
+        get_renderers().start()
+    except Exception:  # they start again on first use, and say why then
+        log.exception("starting the page renderers failed")
