@@ -1,4 +1,4 @@
-"""System checks: writable folders and the converter binary."""
+"""System checks: writable folders, the converter binary and the warm converter pool."""
 
 import os
 
@@ -15,7 +15,8 @@ def wenyuan_checks(app_configs, **kwargs):
         )
     from wenyuan.conversion.office import soffice_path
 
-    if soffice_path() is None:
+    soffice = soffice_path()
+    if soffice is None:
         problems.append(
             Warning(
                 f"LibreOffice ({settings.WENYUAN_SOFFICE}) was not found: Office documents cannot be "
@@ -23,4 +24,18 @@ def wenyuan_checks(app_configs, **kwargs):
                 id="wenyuan.W001",
             )
         )
+    elif settings.WENYUAN_CONVERTER == "pool":
+        from wenyuan.conversion.lopool import uno_python
+
+        if uno_python(settings.WENYUAN_UNO_PYTHON, soffice) is None:
+            tried = settings.WENYUAN_UNO_PYTHON or "LibreOffice's own Python and /usr/bin/python3"
+            problems.append(
+                Warning(
+                    f"WENYUAN_CONVERTER=pool, but no Python can import LibreOffice's uno module "
+                    f"(tried {tried}): the warm pool is off and every Office document starts "
+                    "LibreOffice anew (about a second more each). Install it (Debian: apt-get "
+                    "install python3-uno) or point WENYUAN_UNO_PYTHON at a Python that has it.",
+                    id="wenyuan.W002",
+                )
+            )
     return problems
