@@ -9,7 +9,9 @@ of date.  The index itself is vendor-specific and created by the migration:
   and ``vector`` (everything), each with a GIN index.
 
 ``SearchMeta`` holds the index schema version (``schema``), compared by
-``wenyuan reindex --if-needed``.
+``wenyuan reindex --if-needed``.  ``KeywordStat`` counts the published documents tagged
+with each keyword, for suggestions and popular keywords (refreshed by the periodic
+sweep: counting them live took up to a second on a large library).
 """
 
 from __future__ import annotations
@@ -44,3 +46,16 @@ class SearchMeta(models.Model):
 
     def __str__(self):
         return f"{self.key}={self.value}"
+
+
+class KeywordStat(models.Model):
+    keyword = models.OneToOneField(
+        "library.Keyword", primary_key=True, on_delete=models.CASCADE, related_name="stat"
+    )
+    documents = models.PositiveIntegerField(db_index=True)
+
+    class Meta:
+        db_table = "search_keywordstat"
+
+    def __str__(self):
+        return f"{self.keyword_id}: {self.documents}"

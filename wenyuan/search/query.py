@@ -172,22 +172,41 @@ def ts_lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _ts_term(term: Term, *, rank: bool) -> str:
+def _ts_term(term: Term, *, rank: bool, positions: bool = True) -> str:
     if len(term.tokens) == 1:
         return ts_lexeme(term.tokens[0])
     together = "(" + " <-> ".join(ts_lexeme(tok) for tok in term.tokens) + ")"
-    if term.phrase:
-        return together
     every = "(" + " & ".join(ts_lexeme(tok) for tok in required_tokens(term)) + ")"
+    if term.phrase:
+        return together if positions else every
     return f"({together} | {every})" if rank and phrase_boost(term) else every
 
 
 def tsquery_expression(
-    query: ParsedQuery, *, any_term: bool = False, rank: bool = False, negatives: bool = True
+    query: ParsedQuery,
+    *,
+    any_term: bool = False,
+    rank: bool = False,
+    negatives: bool = True,
+    positions: bool = True,
 ) -> str:
-    """A tsquery in its text form, cast with ``::tsquery`` (no parser, no dictionary)."""
+    """A tsquery in its text form, cast with ``::tsquery`` (no parser, no dictionary).
+
+    Without ``positions`` it is what the GIN index can answer alone: a wanted phrase
+    becomes its words (a superset of the matches), an excluded phrase is left out.
+    """
     joiner = " | " if any_term else " & "
-    expression = "(" + joiner.join(_ts_term(t, rank=rank) for t in query.positives) + ")"
+    expression = (
+        "("
+        + joiner.join(_ts_term(t, rank=rank, positions=positions) for t in query.positives)
+        + ")"
+    )
     for term in query.negatives if negatives else ():
-        expression += f" & !{_ts_term(term, rank=False)}"
+        if positions or not term.phrase:
+            expression += f" & !{_ts_term(term, rank=False)}"
     return expression
+
+
+def needs_positions(query: ParsedQuery) -> bool:
+    """Whether matching reads positions (a quoted phrase), which the index cannot."""
+    return any(term.phrase for term in query.terms)

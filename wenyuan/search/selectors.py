@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 
 from wenyuan.library.models import Category, Document, DocumentKeyword, Keyword, Status
 from wenyuan.search.backends import SORTS, Hits, SearchBackend, SearchQuery, get_search_backend
+from wenyuan.search.models import KeywordStat
 from wenyuan.search.query import ParsedQuery, query_from_words, query_parse
 from wenyuan.search.snippets import Snippet, highlight_pattern, mark, snippets_build
 
@@ -27,6 +28,7 @@ RELATED_LIMIT = 8
 RELATED_SPARE = 8  # fetched beyond the limit, for the copies left out
 RELATED_CACHE_SECONDS = 24 * 3600
 GENERATION_KEY = "search:generation"
+SUGGESTIONS_GENERATION_KEY = "search:suggest:generation"  # bumped when keyword counts change
 SUGGESTIONS_CACHE_SECONDS = 600
 
 
@@ -194,44 +196,61 @@ def _prefix(word: str) -> Q:
     return Q(word__startswith=word)
 
 
+def _keyword_counts(keywords: Q | None, limit: int) -> list[tuple[str, int]]:
+    """(word, published documents tagged with it), the most used first.
+
+    From ``KeywordStat`` (kept by the periodic sweep); before it was ever filled, from
+    the tags themselves, which is affordable only while the library is small.
+    """
+    if KeywordStat.objects.exists():
+        stats = KeywordStat.objects.filter(documents__gt=0)
+        if keywords is not None:
+            stats = stats.filter(keyword_id__in=Keyword.objects.filter(keywords).values("pk")[:40])
+        rows = stats.order_by("-documents", "keyword__word").values_list(
+            "keyword__word", "documents"
+        )
+    else:
+        tags = DocumentKeyword.objects.filter(document__status=Status.PUBLISHED)
+        if keywords is not None:
+            tags = tags.filter(keyword_id__in=Keyword.objects.filter(keywords).values("pk"))
+        rows = (
+            tags.values("keyword__word")
+            .annotate(n=Count("id"))
+            .order_by("-n", "keyword__word")
+            .values_list("keyword__word", "n")
+        )
+    return [tuple(row) for row in rows[:limit]]
+
+
+def _cached(name: str, compute, seconds: int):
+    generation = cache.get(SUGGESTIONS_GENERATION_KEY, 0)
+    key = f"search:{name}:{generation}:" + hashlib.sha256(name.encode()).hexdigest()[:16]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
+
+
 def keyword_suggestions(query: ParsedQuery, limit: int = 8) -> list[tuple[str, int]]:
     """Keywords beginning with a word of the query (an index range, not a scan), the
     most used first; else the most used keywords.  Counts are of published documents."""
     words = [tok for tok in query.tokens if len(tok) >= 2][:6] or query.tokens[:3]
-    key = "search:suggest:" + hashlib.sha256("|".join(words).encode()).hexdigest()[:32]
-    found = cache.get(key)
-    if found is None:
-        found = []
-        if words:
-            condition = Q()
-            for word in words:
-                condition |= _prefix(word)
-            candidates = list(Keyword.objects.filter(condition).values_list("pk", flat=True)[:40])
-            found = list(
-                DocumentKeyword.objects.filter(
-                    keyword_id__in=candidates, document__status=Status.PUBLISHED
-                )
-                .values("keyword__word")
-                .annotate(n=Count("id"))
-                .order_by("-n", "keyword__word")
-                .values_list("keyword__word", "n")[:limit]
-            )
-        cache.set(key, found, SUGGESTIONS_CACHE_SECONDS)
+    if not words:
+        return popular_keywords(limit)
+    condition = Q()
+    for word in words:
+        condition |= _prefix(word)
+    found = _cached(
+        "suggest|" + "|".join(words) + f"|{limit}",
+        lambda: _keyword_counts(condition, limit),
+        SUGGESTIONS_CACHE_SECONDS,
+    )
     return [tuple(row) for row in found] or popular_keywords(limit)
 
 
 def popular_keywords(limit: int = 12) -> list[tuple[str, int]]:
-    key = f"search:popular-keywords:{limit}"
-    found = cache.get(key)
-    if found is None:
-        found = list(
-            DocumentKeyword.objects.filter(document__status=Status.PUBLISHED)
-            .values("keyword__word")
-            .annotate(n=Count("id"))
-            .order_by("-n", "keyword__word")
-            .values_list("keyword__word", "n")[:limit]
-        )
-        cache.set(key, found, 3600)
+    found = _cached(f"popular|{limit}", lambda: _keyword_counts(None, limit), 3600)
     return [tuple(row) for row in found]
 
 

@@ -15,24 +15,28 @@ from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Length
 
-from wenyuan.library.models import Document, DocumentPage
+from wenyuan.library.models import Document, DocumentKeyword, DocumentPage, Status
 from wenyuan.search.backends import get_search_backend
-from wenyuan.search.models import SearchEntry
-from wenyuan.search.selectors import GENERATION_KEY
+from wenyuan.search.models import KeywordStat, SearchEntry
+from wenyuan.search.selectors import GENERATION_KEY, SUGGESTIONS_GENERATION_KEY
 
 log = logging.getLogger("wenyuan.search")
 INLINE_INDEX_CHARS = 60_000  # about half a second of segmentation
 
 
+def _generation_bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
+
+
 def related_invalidate() -> None:
     """Related-document lists are recomputed after any change to the index."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 1, None)
+    _generation_bump(GENERATION_KEY)
 
 
 def search_index_sync(*, document_ids: Iterable[int], force: bool = False) -> None:
@@ -107,9 +111,43 @@ def search_rebuild(
     backend = get_search_backend()
     if if_needed and backend.status().current:
         touched = search_catch_up()
+        keyword_stats_refresh()
         if progress:
             progress(touched, touched)
         return touched
     total = backend.rebuild(progress, resume=if_needed)
     related_invalidate()
+    keyword_stats_refresh()
     return total
+
+
+def keyword_stats_refresh() -> int:
+    """Count the published documents of every keyword into ``KeywordStat``.
+
+    Counted outside any transaction, then only the changes are written: on a large
+    library the counting takes about a second and the write a few milliseconds, so
+    SQLite's single write lock is hardly held.  Returns how many counts changed.
+    """
+    counted = dict(
+        DocumentKeyword.objects.filter(document__status=Status.PUBLISHED)
+        .values("keyword_id")
+        .annotate(n=Count("id"))
+        .values_list("keyword_id", "n")
+    )
+    stored = dict(KeywordStat.objects.values_list("keyword_id", "documents"))
+    gone = [pk for pk in stored if pk not in counted]
+    changed = [
+        KeywordStat(keyword_id=pk, documents=n) for pk, n in counted.items() if stored.get(pk) != n
+    ]
+    with transaction.atomic():
+        KeywordStat.objects.filter(keyword_id__in=gone).delete()
+        KeywordStat.objects.bulk_create(
+            changed,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["keyword"],
+            update_fields=["documents"],
+        )
+    if gone or changed:
+        _generation_bump(SUGGESTIONS_GENERATION_KEY)
+    return len(gone) + len(changed)

@@ -15,15 +15,16 @@ from django.db import connection, transaction
 from wenyuan.search.backends.base import Hits, IndexEntry, SearchQuery
 from wenyuan.search.backends.common import FullTextBackend
 from wenyuan.search.backends.sql import ORDERS, document_filters
-from wenyuan.search.query import ts_lexeme, tsquery_expression
+from wenyuan.search.query import needs_positions, ts_lexeme, tsquery_expression
 
 MAX_POSITION = 16383  # tsvector positions stop here
 NORMALIZATION = 1  # ts_rank divides by 1 + log(document length)
 RANK_ALL = 1000  # more matches than this are ranked over a window
 WINDOW = 500
-DENSE_SHARE = 0.2
+RECENT_MARGIN = 3  # the id range read for a window holds this many times its size
 COUNT_EXACT = 10000  # more matches than this are estimated
 COUNT_SAMPLE = 4000
+PHRASE_CHECK = 1000  # documents holding a phrase's words whose positions are read, at most
 MAX_POSITIONS_PER_LEXEME = 255
 
 
@@ -121,6 +122,23 @@ class PostgresBackend(FullTextBackend):
             # document id are written ``document_id + 0`` so the key cannot serve them.
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
+            if needs_positions(parsed) and not query.head_only:
+                loose = tsquery_expression(parsed, any_term=any_term, positions=False)
+                candidates, _ = self._count(cursor, column, loose)
+                if candidates > PHRASE_CHECK:
+                    return self._phrase_window(
+                        cursor,
+                        source,
+                        column,
+                        loose,
+                        match,
+                        ranked,
+                        where,
+                        params,
+                        query,
+                        candidates,
+                    )
             matches, exact = self._count(cursor, column, match)
             if matches == 0:
                 return Hits(0)
@@ -133,9 +151,8 @@ class PostgresBackend(FullTextBackend):
                 if total == 0:
                     return Hits(0)
             if query.sort == "relevance" and matches > RANK_ALL and not query.head_only:
-                dense = total >= DENSE_SHARE * self._entries(cursor)
                 ids = self._ranked_window(
-                    cursor, source, column, match, ranked, where, params, query, dense
+                    cursor, source, column, match, ranked, where, params, query, matches
                 )
                 return Hits(total, ids, exact)
             order_params: list = []
@@ -191,33 +208,94 @@ class PostgresBackend(FullTextBackend):
         )
         return cursor.fetchone()[0], True
 
-    def _entries(self, cursor) -> int:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'search_entry'")
-        row = cursor.fetchone()
-        return max(1, int(row[0])) if row else 1
-
-    def _ranked_window(self, cursor, source, column, match, ranked, where, params, query, dense):
-        """``dense``: the words are in so many documents that walking the primary key
-        backwards finds the newest matches after a few rows (each test reads a vector);
-        otherwise the GIN index gives every match and the newest are sorted out."""
-        newest = "e.document_id DESC" if dense else "e.document_id + 0 DESC"
-        # Wanted words in the title or keywords; excluded words excluded everywhere.
-        head = tsquery_expression(query.parsed, any_term=query.any_term, negatives=False)
+    def _recent_floor(self, cursor, matches: int, wanted: int) -> int:
+        """A document id below which the ``wanted`` newest of ``matches`` documents are
+        unlikely to be: the index then hands over only the matches above it (a bitmap
+        AND with the primary key), instead of every match to be sorted by id."""
         cursor.execute(
-            f"SELECT w.document_id, ts_rank(w.v, %s::tsquery, {NORMALIZATION}) FROM ("
-            f"SELECT e.document_id, e.head AS v FROM {source} "
-            f"WHERE e.head @@ %s::tsquery AND {column} @@ %s::tsquery AND {where} "
-            "ORDER BY e.document_id + 0 DESC LIMIT %s) w",
-            [ranked, head, match, *params, WINDOW],
+            "SELECT reltuples, (SELECT max(document_id) FROM search_entry) "
+            "FROM pg_class WHERE relname = 'search_entry'"
         )
-        scores = dict(cursor.fetchall())
+        entries, newest = cursor.fetchone()
+        entries = max(int(entries), matches, 1)
+        span = RECENT_MARGIN * wanted * entries // max(matches, 1)
+        # Left to itself the planner would walk the primary key and read each vector.
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        return (newest or 0) - span if span < entries else 0
+
+    def _ranked_window(self, cursor, source, column, match, ranked, where, params, query, matches):
+        """ts_rank over the ``WINDOW`` newest matches (their vectors are read from TOAST)
+        and over every title or keyword match (on ``head``, in the row)."""
+        scores = self._head_window(cursor, source, match, ranked, where, params, query)
+        floor = self._recent_floor(cursor, matches, WINDOW)
         cursor.execute(
             f"SELECT w.document_id, ts_rank(w.v, %s::tsquery, {NORMALIZATION}) FROM ("
             f"SELECT e.document_id, {column} AS v FROM {source} "
-            f"WHERE {column} @@ %s::tsquery AND {where} ORDER BY {newest} LIMIT %s"
-            ") w",
-            [ranked, match, *params, WINDOW],
+            f"WHERE {column} @@ %s::tsquery AND e.document_id > %s AND {where} "
+            "ORDER BY e.document_id + 0 DESC LIMIT %s) w",
+            [ranked, match, floor, *params, WINDOW],
         )
         scores.update(cursor.fetchall())  # the window's full scores win over head-only
         order = sorted(scores, key=lambda pk: (-scores[pk], -pk))
         return order[query.offset : query.offset + query.limit]
+
+    def _head_window(self, cursor, source, match, ranked, where, params, query) -> dict:
+        """The ``WINDOW`` newest documents with the wanted words in their title or
+        keywords, scored on ``head`` (small, kept in the row).  Whatever matches there
+        matches the whole vector too; only excluded words need the vector read, and
+        only for these documents."""
+        head = tsquery_expression(query.parsed, any_term=query.any_term, negatives=False)
+        excluded, excluded_params = "", []
+        if query.parsed.negatives:
+            excluded, excluded_params = "WHERE w.vector @@ %s::tsquery", [match]
+        cursor.execute(
+            f"SELECT w.document_id, ts_rank(w.head, %s::tsquery, {NORMALIZATION}) FROM ("
+            f"SELECT e.document_id, e.head, e.vector FROM {source} "
+            f"WHERE e.head @@ %s::tsquery AND {where} "
+            f"ORDER BY e.document_id + 0 DESC LIMIT %s) w {excluded}",
+            [ranked, head, *params, WINDOW, *excluded_params],
+        )
+        return dict(cursor.fetchall())
+
+    def _phrase_window(
+        self, cursor, source, column, loose, match, ranked, where, params, query, candidates
+    ) -> Hits:
+        """A quoted phrase whose words are together in very many documents (一个 叫做):
+        GIN finds the documents holding the words, but whether they stand side by side
+        is read from each vector.  Only the ``PHRASE_CHECK`` newest of them are read,
+        plus every title or keyword match; the total is estimated from that share."""
+        if query.filtered:
+            candidates, _ = self._count_filtered(cursor, column, loose, where, params, candidates)
+        floor = self._recent_floor(cursor, candidates, PHRASE_CHECK)
+        # The vectors are read above the LIMIT: below it, every candidate's would be.
+        cursor.execute(
+            f"SELECT c.document_id, CASE WHEN c.v @@ %s::tsquery THEN ts_rank(c.v, "
+            f"%s::tsquery, {NORMALIZATION}) END FROM (SELECT e.document_id, {column} AS v "
+            f"FROM {source} WHERE {column} @@ %s::tsquery AND e.document_id > %s AND {where} "
+            "ORDER BY e.document_id + 0 DESC LIMIT %s) c",
+            [match, ranked, loose, floor, *params, PHRASE_CHECK],
+        )
+        rows = cursor.fetchall()
+        found = {pk: score for pk, score in rows if score is not None}
+        if not found and not rows:
+            return Hits(0)
+        total = round(len(found) * candidates / len(rows)) if rows else 0
+        scores = self._head_window(cursor, source, match, ranked, where, params, query)
+        scores.update(found)
+        total = max(total, len(scores))
+        if query.sort == "relevance":
+            order = sorted(scores, key=lambda pk: (-scores[pk], -pk))
+        elif query.sort == "newest":
+            order = sorted(scores, reverse=True)
+        else:
+            order = self._by_downloads(cursor, list(scores))
+        return Hits(total, order[query.offset : query.offset + query.limit], exact=False)
+
+    def _by_downloads(self, cursor, ids: list[int]) -> list[int]:
+        if not ids:
+            return []
+        cursor.execute(
+            "SELECT id FROM library_document WHERE id = ANY(%s) ORDER BY downloads DESC, id DESC",
+            [ids],
+        )
+        return [row[0] for row in cursor.fetchall()]

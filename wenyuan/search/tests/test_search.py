@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from wenyuan.conftest import make_docx
-from wenyuan.library.models import Category, Document
+from wenyuan.library.models import Category, Document, Status
 from wenyuan.search.backends import get_search_backend
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +137,22 @@ def test_no_results_suggest_keywords_and_partial_matches_are_flagged(make_doc, f
     assert partial.partial and partial.total == 1
     nothing = find("火星探测")
     assert nothing.total == 0 and nothing.suggestions  # popular keywords at least
+
+
+def test_keyword_counts_come_from_the_stats_the_sweep_keeps(make_doc, find):
+    from wenyuan.search.services import keyword_stats_refresh
+
+    first = make_doc("乡村振兴战略解读", ["乡村振兴"], keywords=["乡村振兴", "农业"])
+    make_doc("乡村振兴案例", ["乡村振兴"], keywords=["乡村振兴"])
+    assert keyword_stats_refresh() == 2
+    assert ("乡村振兴", 2) in find("乡村旅游攻略").suggestions
+    assert keyword_stats_refresh() == 0  # nothing changed, nothing written
+
+    first.status = Status.TAKEN_DOWN
+    first.save()
+    assert keyword_stats_refresh() == 2  # 乡村振兴 down to one, 农业 gone
+    assert ("乡村振兴", 1) in find("乡村旅游攻略").suggestions
+    assert "农业" not in dict(find("火星探测").suggestions)
 
 
 # --- locked pages ----------------------------------------------------------------------
@@ -342,3 +358,28 @@ def test_frequent_words_are_ranked_over_a_window_and_counted_from_a_sample(
     filtered = find("人民", price="free")
     assert not filtered.exact and filtered.total > 0  # estimated from the newest four
     assert find("人民", category=official).hits[0].document.pk == titled.pk
+
+
+def test_a_phrase_of_common_words_is_checked_among_the_newest_documents_holding_them(
+    make_doc, find, monkeypatch
+):
+    """PostgreSQL reads positions from each vector, so a phrase whose words are in very
+    many documents is checked in the newest of them (and in titles); the total is then
+    an estimate.  SQLite reads positions from its index and stays exact."""
+    from wenyuan.search.backends import postgres
+
+    monkeypatch.setattr(postgres, "PHRASE_CHECK", 4)
+    titled = make_doc("群众工作的故事", ["今天天气很好。"])
+    together_old = make_doc("旧报", ["他在做群众工作。"])
+    apart = [make_doc(f"资料{i}", ["工作做完了，群众很高兴。"]) for i in range(6)]
+    together_new = make_doc("新报", ["她也在做群众工作。"])
+    page = find('"群众工作"')
+    found = set(ids(page))
+    assert titled.pk in found and together_new.pk in found
+    assert not found & {d.pk for d in apart}  # holding both words is not the phrase
+    if connection.vendor == "postgresql":
+        assert together_old.pk not in found and not page.exact  # beyond the newest four
+    else:
+        assert together_old.pk in found and page.total == 3 and page.exact
+    assert titled.pk not in ids(find('"群众工作" -故事'))
+    assert ids(find('"群众工作"', sort="newest"))[0] == together_new.pk
