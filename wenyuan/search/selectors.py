@@ -26,6 +26,7 @@ MAX_PER_PAGE = 50
 MAX_RESULTS = 1000  # deeper pages are not served: refine the query instead
 RELATED_LIMIT = 8
 RELATED_SPARE = 8  # fetched beyond the limit, for the copies left out
+RELATED_COMMON = 1000  # keywords on more published documents are left out of the query
 RELATED_CACHE_SECONDS = 24 * 3600
 GENERATION_KEY = "search:generation"
 SUGGESTIONS_GENERATION_KEY = "search:suggest:generation"  # bumped when keyword counts change
@@ -274,6 +275,17 @@ def related_ids_compute(*, document: Document, limit: int = RELATED_LIMIT) -> li
         .order_by("rank")
         .values_list("keyword__word", flat=True)[:RELATED_LIMIT]
     )
+    # A keyword on thousands of documents (行者 in the 西游记) says little about which
+    # are alike and would have every one of them ranked: the rarer ones are asked.
+    tagged = dict(
+        KeywordStat.objects.filter(keyword__word__in=words).values_list(
+            "keyword__word", "documents"
+        )
+    )
+    rare = [w for w in words if tagged.get(w, 0) <= RELATED_COMMON]
+    if len(rare) < 3:
+        rare = sorted(words, key=lambda w: tagged.get(w, 0))[:3]
+    words = [w for w in words if w in rare]
     if not words:
         words = [w for w in query_parse(document.title).tokens if len(w) >= 2]
     parsed = query_from_words(words)

@@ -288,6 +288,21 @@ def test_related_by_content_without_itself_or_exact_copies(make_doc, staff, clie
     assert [item["id"] for item in api] == [similar.pk]
 
 
+def test_related_leaves_out_keywords_on_very_many_documents(make_doc, monkeypatch):
+    from wenyuan.search import selectors
+    from wenyuan.search.services import keyword_stats_refresh
+
+    monkeypatch.setattr(selectors, "RELATED_COMMON", 2)
+    words = ["学习资料", "长江", "湿地", "水土保持"]
+    base = make_doc("长江生态保护", ["长江湿地。"], keywords=words)
+    common = [make_doc(f"学习资料{i}", ["复习。"], keywords=["学习资料"]) for i in range(3)]
+    similar = make_doc("湿地修复技术", ["湿地修复。"], keywords=["湿地"])
+    keyword_stats_refresh()
+    related = selectors.related_ids_compute(document=base)
+    assert related == [similar.pk]  # 学习资料 is on four documents: not asked
+    assert not set(related) & {d.pk for d in common}
+
+
 # --- pages and API ---------------------------------------------------------------------
 
 
