@@ -105,6 +105,8 @@ def document_retry(*, document: Document) -> None:
             status=Status.PROCESSING,
             stage=Stage.QUEUED,
             error="",
+            error_code="",
+            error_params={},
             attempts=0,
             claimed_by="",
             claimed_at=None,

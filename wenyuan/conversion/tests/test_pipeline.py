@@ -154,10 +154,11 @@ def test_retry_after_failure(upload, process):
     from wenyuan.conversion.services import document_retry
 
     document = process(upload(b"%PDF-1.7\n" + b"\x00junk" * 100, "broken.pdf"))
-    assert document.status == "failed"
+    assert (document.status, document.error_code) == ("failed", "corrupt")
     document_retry(document=document)
     document.refresh_from_db()
     assert (document.status, document.attempts, document.error) == ("processing", 0, "")
+    assert (document.error_code, document.error_params, document.failure_reason) == ("", {}, "")
 
 
 def test_keyword_extraction_weights_title_and_text():
