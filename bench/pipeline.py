@@ -163,11 +163,11 @@ def worker_peak_memory(files: list[Path]) -> tuple[int, int, list[str]]:
             wait_http(f"{base}/healthz", process=server)
             api = ApiClient(base)
             api.login("bench")
-            ids = [api.upload(path.name, path.read_bytes())["id"] for path in files]
             with running(["worker"], env, Path(tmp) / "worker.log") as worker:
-                peak, idle = 0, 0
-                time.sleep(2)
+                time.sleep(3)  # started, with its page renderer, and nothing to do yet
                 idle = _tree_rss_kb(worker.pid)
+                peak = idle
+                ids = [api.upload(path.name, path.read_bytes())["id"] for path in files]
                 outcomes = {}
                 deadline = time.monotonic() + 900
                 while len(outcomes) < len(ids) and time.monotonic() < deadline:
@@ -258,7 +258,8 @@ def main() -> int:
         lines += [
             "### Worker peak memory on the largest corpus files",
             "",
-            "Resident memory of `wenyuan worker` and every process under it (LibreOffice, the renderer), sampled every 0.2 s.",
+            "Resident memory of `wenyuan worker` and every process under it (LibreOffice, the page renderer), "
+            "sampled every 0.2 s: idle 3 s after it started, before any upload; peak while it converts them.",
             "",
             f"- idle: {idle / 1024:.0f} MB; peak: {peak / 1024:.0f} MB",
             *[f"- {line}" for line in outcomes],
