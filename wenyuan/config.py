@@ -67,7 +67,7 @@ SETTINGS: list[Setting] = [
     Setting("WENYUAN_FREE_PAGES", "3", "Default number of pages anyone may preview.", "int"),
     Setting(
         "WENYUAN_CONVERT_TIMEOUT",
-        "120",
+        "180",
         "Seconds a single LibreOffice conversion may take before it is killed.",
         "int",
     ),
