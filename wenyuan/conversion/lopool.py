@@ -32,6 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from wenyuan.conversion import errors
+from wenyuan.conversion.loprofile import profile_harden
 from wenyuan.conversion.pipes import LineReader, ReplyTimeout
 
 log = logging.getLogger("wenyuan.conversion")
@@ -121,6 +122,8 @@ class WarmOffice:
     def start(self) -> None:
         self.starts += 1
         self.profile.mkdir(parents=True, exist_ok=True)
+        if not (self.profile / "user" / "registrymodifications.xcu").exists():
+            profile_harden(self.profile)
         pipe = f"wenyuan_{os.getpid()}_{self.slot}_{self.starts}_{secrets.token_hex(4)}"
         options = {
             "soffice": self.config.soffice,

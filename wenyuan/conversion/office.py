@@ -23,6 +23,7 @@ from pathlib import Path
 from django.conf import settings
 
 from wenyuan.conversion import errors
+from wenyuan.conversion.loprofile import profile_harden
 
 # LibreOffice's text import filter, told the encoding (we re-encode text to UTF-8 first).
 TEXT_FILTER = "Text (encoded):UTF8,LF,Noto Serif CJK SC,zh-CN,"
@@ -81,6 +82,8 @@ def _profile_dir() -> Path:
     name = f"lo-profile-{os.getpid()}-{threading.get_ident()}"
     path = Path(settings.WENYUAN_WORK_DIR) / name
     path.mkdir(parents=True, exist_ok=True)
+    if not (path / "user" / "registrymodifications.xcu").exists():
+        profile_harden(path)
     return path
 
 
