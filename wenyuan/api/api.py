@@ -25,6 +25,7 @@ from wenyuan.library import selectors
 from wenyuan.library import services as library_services
 from wenyuan.library.errors import UploadError
 from wenyuan.library.models import Category, Document, DocumentPage, Format, Status
+from wenyuan.search.selectors import search_run
 
 
 class ApiError(Exception):
@@ -511,9 +512,9 @@ def search(
             raise ApiError(
                 400, "unknown_category", _("There is no category %(slug)s.") % {"slug": category}
             )
-    found = selectors.search_documents(
+    found = search_run(
         user=current_user(request),
-        query=q,
+        text=q,
         category=chosen,
         fmt=format,
         price=price,

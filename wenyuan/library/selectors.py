@@ -125,37 +125,6 @@ def home_sections():
     }
 
 
-def search_documents(
-    *,
-    user,
-    query: str,
-    category: Category | None = None,
-    fmt: str = "",
-    price: str = "",
-    pages_min: int | None = None,
-    pages_max: int | None = None,
-    sort: str = "relevance",
-    page: int = 1,
-    per_page: int = 20,
-):
-    """Full-text search (see ``wenyuan.search``): one page of ranked, filtered results
-    with highlighted snippets this user may see."""
-    from wenyuan.search.selectors import search_run
-
-    return search_run(
-        user=user,
-        text=query,
-        category=category,
-        fmt=fmt,
-        price=price,
-        pages_min=pages_min,
-        pages_max=pages_max,
-        sort=sort,
-        page=page,
-        per_page=per_page,
-    )
-
-
 def page_token(*, document: Document, number: int, size: str) -> str:
     """An unguessable part of a page image's URL (the entitlement check still decides)."""
     message = f"{document.pk}:{document.asset_key}:{number}:{size}".encode()

@@ -17,7 +17,7 @@ from wenyuan.library.forms import UploadForm
 from wenyuan.library.models import Category, DocumentPage, Format, Status
 from wenyuan.library.services import document_download_response
 from wenyuan.search.forms import SearchForm
-from wenyuan.search.selectors import popular_keywords
+from wenyuan.search.selectors import popular_keywords, search_run
 
 PER_PAGE = 20
 
@@ -71,9 +71,9 @@ def search(request):
     )
     results = None
     if values["q"].strip():
-        results = selectors.search_documents(
+        results = search_run(
             user=request.user,
-            query=values["q"],
+            text=values["q"],
             category=category,
             fmt=values["format"],
             price=values["price"],

@@ -28,6 +28,15 @@ PHRASE_CHECK = 1000  # documents holding a phrase's words whose positions are re
 MAX_POSITIONS_PER_LEXEME = 255
 
 
+# For the windows: left to itself the planner walks the primary key for a range of ids,
+# reading each row's vector to test it, instead of ANDing the GIN and key bitmaps.
+BITMAP_ONLY = "SET LOCAL enable_indexscan = off"
+
+
+def _by_score(scores: dict[int, float]) -> list[int]:
+    return sorted(scores, key=lambda pk: (-scores[pk], -pk))
+
+
 def tsvector_literal(fields: list[tuple[list[str], str]]) -> str:
     """The text form of a tsvector with positions and weights, e.g. ``'东京':1A,7``."""
     positions: dict[str, list[str]] = {}
@@ -219,8 +228,6 @@ class PostgresBackend(FullTextBackend):
         entries, newest = cursor.fetchone()
         entries = max(int(entries), matches, 1)
         span = RECENT_MARGIN * wanted * entries // max(matches, 1)
-        # Left to itself the planner would walk the primary key and read each vector.
-        cursor.execute("SET LOCAL enable_indexscan = off")
         return (newest or 0) - span if span < entries else 0
 
     def _ranked_window(self, cursor, source, column, match, ranked, where, params, query, matches):
@@ -228,6 +235,7 @@ class PostgresBackend(FullTextBackend):
         and over every title or keyword match (on ``head``, in the row)."""
         scores = self._head_window(cursor, source, match, ranked, where, params, query)
         floor = self._recent_floor(cursor, matches, WINDOW)
+        cursor.execute(BITMAP_ONLY)
         cursor.execute(
             f"SELECT w.document_id, ts_rank(w.v, %s::tsquery, {NORMALIZATION}) FROM ("
             f"SELECT e.document_id, {column} AS v FROM {source} "
@@ -236,8 +244,7 @@ class PostgresBackend(FullTextBackend):
             [ranked, match, floor, *params, WINDOW],
         )
         scores.update(cursor.fetchall())  # the window's full scores win over head-only
-        order = sorted(scores, key=lambda pk: (-scores[pk], -pk))
-        return order[query.offset : query.offset + query.limit]
+        return _by_score(scores)[query.offset : query.offset + query.limit]
 
     def _head_window(self, cursor, source, match, ranked, where, params, query) -> dict:
         """The ``WINDOW`` newest documents with the wanted words in their title or
@@ -266,7 +273,9 @@ class PostgresBackend(FullTextBackend):
         plus every title or keyword match; the total is estimated from that share."""
         if query.filtered:
             candidates, _ = self._count_filtered(cursor, column, loose, where, params, candidates)
+        scores = self._head_window(cursor, source, match, ranked, where, params, query)
         floor = self._recent_floor(cursor, candidates, PHRASE_CHECK)
+        cursor.execute(BITMAP_ONLY)
         # The vectors are read above the LIMIT: below it, every candidate's would be.
         cursor.execute(
             f"SELECT c.document_id, CASE WHEN c.v @@ %s::tsquery THEN ts_rank(c.v, "
@@ -277,14 +286,10 @@ class PostgresBackend(FullTextBackend):
         )
         rows = cursor.fetchall()
         found = {pk: score for pk, score in rows if score is not None}
-        if not found and not rows:
-            return Hits(0)
-        total = round(len(found) * candidates / len(rows)) if rows else 0
-        scores = self._head_window(cursor, source, match, ranked, where, params, query)
         scores.update(found)
-        total = max(total, len(scores))
+        total = max(round(len(found) * candidates / len(rows)) if rows else 0, len(scores))
         if query.sort == "relevance":
-            order = sorted(scores, key=lambda pk: (-scores[pk], -pk))
+            order = _by_score(scores)
         elif query.sort == "newest":
             order = sorted(scores, reverse=True)
         else:
