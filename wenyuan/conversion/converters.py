@@ -26,12 +26,20 @@ class PdfConverter(Protocol):
     name: str
 
     def convert_to_pdf(
-        self, source: Path, out_dir: Path, *, filter_name: str = "", filter_options: str = ""
+        self,
+        source: Path,
+        out_dir: Path,
+        *,
+        filter_name: str = "",
+        filter_options: str = "",
+        assets: Path | None = None,
     ) -> Path:
         """Write ``out_dir``/<stem>.pdf or raise a ``PipelineError``.
 
         ``filter_name``/``filter_options`` name a LibreOffice import filter (for text and
-        CSV, whose encoding LibreOffice must not guess); empty lets LibreOffice detect."""
+        CSV, whose encoding LibreOffice must not guess); empty lets LibreOffice detect.
+        ``assets``: a folder holding ``source`` and the files it shows (an e-book's
+        images); the converter sees that folder, or else only ``source``."""
 
     def shutdown(self) -> None:
         """Stop any process the converter keeps; it may be used again afterwards."""
@@ -92,12 +100,18 @@ class ColdConverter:
     name = "cold"
 
     def convert_to_pdf(
-        self, source: Path, out_dir: Path, *, filter_name: str = "", filter_options: str = ""
+        self,
+        source: Path,
+        out_dir: Path,
+        *,
+        filter_name: str = "",
+        filter_options: str = "",
+        assets: Path | None = None,
     ) -> Path:
         from wenyuan.conversion.office import convert_cold
 
         infilter = f"{filter_name}:{filter_options}" if filter_name else ""
-        return convert_cold(source, out_dir, infilter=infilter)
+        return convert_cold(source, out_dir, infilter=infilter, assets=assets)
 
     def shutdown(self) -> None:
         pass
@@ -126,6 +140,7 @@ def _pool() -> PdfConverter | None:
         work_dir=Path(settings.WENYUAN_WORK_DIR),
         memory_mb=settings.WENYUAN_CONVERT_MEMORY_MB,
         recycle_after=settings.WENYUAN_CONVERT_RECYCLE,
+        output_mb=settings.WENYUAN_OUTPUT_MB,
     )
     return LibreOfficePool(
         size=settings.WENYUAN_CONVERTERS or settings.WENYUAN_WORKERS, config=config

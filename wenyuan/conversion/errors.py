@@ -20,9 +20,21 @@ MESSAGES = {
     ),
     "converter_missing": _("LibreOffice (soffice) is not installed on this server."),
     "too_many_pages": _("The document has %(pages)s pages; at most %(limit)s are accepted."),
+    "job_timeout": _(
+        "Processing the document took longer than %(seconds)s seconds in all and was stopped."
+    ),
     "too_complex": _(
         "The document is too large or too complex to display (it needed more memory than allowed)."
     ),
+    "xml_entities": _(
+        "The file contains unsafe XML (entity declarations or external references) and was refused."
+    ),
+    "zip_bomb": _("The file unpacks to an unreasonable size (a zip bomb) and was refused."),
+    "field_too_large": _(
+        "A table cell is longer than %(limit)s characters; the table cannot be shown."
+    ),
+    "output_too_large": _("Converting the file produced more than %(limit)s MB and was stopped."),
+    "format_off": _("%(format)s files cannot be converted on this server: %(problem)s."),
 }
 
 
@@ -72,6 +84,11 @@ def timed_out(seconds: int) -> PipelineError:
     return PipelineError("timeout", {"seconds": seconds}, retry=True)
 
 
+def job_timeout(seconds: int) -> PipelineError:
+    """The job's overall budget (every stage and slice, OCR included) is used up."""
+    return PipelineError("job_timeout", {"seconds": seconds})
+
+
 def converter_crashed() -> PipelineError:
     return PipelineError("converter_crashed", retry=True)
 
@@ -90,3 +107,13 @@ def too_many_pages(pages: int, limit: int) -> PipelineError:
 
 def too_complex() -> PipelineError:
     return PipelineError("too_complex")
+
+
+def format_off(fmt: str, problem: str) -> PipelineError:
+    """The family of ``fmt`` cannot convert here (a tool it needs is missing)."""
+    from wenyuan.conversion.formats import format_get
+
+    known = format_get(fmt)
+    return PipelineError(
+        "format_off", {"format": known.label if known else fmt, "problem": problem}
+    )

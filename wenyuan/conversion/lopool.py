@@ -10,6 +10,11 @@ the pool is a pair of processes in one process group of its own:
 * the ``soffice`` it starts and drives over a private named pipe, with its own profile
   folder and an address-space limit (``RLIMIT_AS``).
 
+Both run contained (``sandbox.spawn``): a scrubbed environment, an output size limit and,
+where the OS allows it, a sandbox without network whose only writable folder is the
+converter's own (its profile, with an ``io`` folder inside).  A document is linked into
+``io`` for its conversion and its PDF moved out afterwards: LibreOffice sees no other file.
+
 Converters start lazily, are checked with a ping before each use, are killed and replaced
 when a conversion overruns the time limit or LibreOffice dies, and are restarted after a
 number of conversions.  The pool never holds more converters than its size; a thread
@@ -25,13 +30,14 @@ import secrets
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from wenyuan.conversion import errors
+from wenyuan.conversion import errors, sandbox
 from wenyuan.conversion.loprofile import profile_harden
 from wenyuan.conversion.pipes import LineReader, ReplyTimeout
 
@@ -39,8 +45,7 @@ log = logging.getLogger("wenyuan.conversion")
 
 BRIDGE = Path(__file__).with_name("lobridge.py")
 STOP_TIMEOUT = 5.0
-# Environment variables of our interpreter that would confuse another Python.
-_FOREIGN_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")
+KILL_SETTLE_SECONDS = 5.0
 
 
 class BridgeTimeout(Exception):
@@ -84,9 +89,10 @@ def uno_python(configured: str, soffice: str) -> str | None:
 
 
 def bridge_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_ENV}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
+    """The scrubbed environment of the bridge's Python (nothing of ours: no virtualenv)."""
+    return sandbox.child_env(
+        home=Path(tempfile.gettempdir()), extra={"PYTHONDONTWRITEBYTECODE": "1"}
+    )
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class PoolConfig:
     memory_mb: int = 0  # 0: no address-space limit
     recycle_after: int = 0  # 0: never restart a healthy converter
     timeout: float | None = None  # None: settings.WENYUAN_CONVERT_TIMEOUT at each call
+    output_mb: int = 0  # the largest file LibreOffice may write; 0: no limit
     start_timeout: float = 60.0
     ping_timeout: float = 5.0  # a LibreOffice that does not answer a ping in time is replaced
 
@@ -133,13 +140,16 @@ class WarmOffice:
             "start_timeout": self.config.start_timeout,
         }
         self.conversions = 0
-        self.process = subprocess.Popen(
+        root = sandbox.install_root(self.config.soffice)
+        self.process = sandbox.spawn(  # the bridge leads a group holding LibreOffice too
             [self.config.python, str(BRIDGE), json.dumps(options)],
+            folder=self.profile,
+            limits=sandbox.Limits(file_mb=self.config.output_mb),
+            readable=[root] if root else [],
+            env={"PYTHONDONTWRITEBYTECODE": "1"},
+            python=False,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            start_new_session=True,  # the bridge leads a group holding LibreOffice too
-            env=bridge_env(),
-            cwd=self.profile,
         )
         self._reader = LineReader(self.process.stdout)
         try:
@@ -150,8 +160,23 @@ class WarmOffice:
         if not reply.get("ok"):
             self.kill()
             raise BridgeGone(reply.get("detail") or "LibreOffice did not start")
-        self.pid = reply["pid"]
+        self.pid = self._office_pid() or reply["pid"]
         log.info("converter %s: LibreOffice %s started", self.slot, self.pid)
+
+    def _office_pid(self) -> int | None:
+        """soffice.bin's process ID as we see it (inside the sandbox it has another one)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and self.process is not None:
+            for pid in group_members(self.process.pid):
+                if process_name(pid) == "soffice.bin":
+                    return pid
+            time.sleep(0.02)
+        return None
+
+    @property
+    def io(self) -> Path:
+        """Where a document and its PDF are while LibreOffice converts it."""
+        return self.profile.resolve() / "io"
 
     def request(self, message: dict, timeout: float) -> dict:
         process = self.process
@@ -227,6 +252,12 @@ class WarmOffice:
             pass
         process.wait()
         process.stdout.close()
+        # A SIGKILLed LibreOffice needs a moment to unmap its memory; when kill() returns,
+        # nothing of this converter is still running (bounded: a process stuck in the
+        # kernel is not waited for forever).
+        deadline = time.monotonic() + KILL_SETTLE_SECONDS
+        while group_members(group) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 def _signal(pid: int, signum: int) -> None:
@@ -276,22 +307,29 @@ class LibreOfficePool:
         return list(self._offices)
 
     def convert_to_pdf(
-        self, source: Path, out_dir: Path, *, filter_name: str = "", filter_options: str = ""
+        self,
+        source: Path,
+        out_dir: Path,
+        *,
+        filter_name: str = "",
+        filter_options: str = "",
+        assets: Path | None = None,
     ) -> Path:
         from django.conf import settings
 
         timeout = self.config.timeout or settings.WENYUAN_CONVERT_TIMEOUT
         target = out_dir / f"{source.stem}.pdf"
-        request = {
-            "op": "convert",
-            "source": str(source.resolve()),
-            "target": str(target.resolve()),
-            "filter": filter_name,
-            "options": filter_options,
-        }
         office = self._checkout()
         try:
             self._ready(office)
+            inner_source, inner_target = self._stage_in(office, source, assets)
+            request = {
+                "op": "convert",
+                "source": str(inner_source),
+                "target": str(inner_target),
+                "filter": filter_name,
+                "options": filter_options,
+            }
             try:
                 reply = office.request(request, timeout)
             except BridgeTimeout:
@@ -309,16 +347,32 @@ class LibreOfficePool:
                 office.kill()
                 raise errors.converter_crashed()
             office.conversions += 1
+            if inner_target.exists() and inner_target.stat().st_size:
+                sandbox.move_out(inner_target, target)
             if self.config.recycle_after and office.conversions >= self.config.recycle_after:
                 log.info(
                     "converter %s: recycled after %d conversions", office.slot, office.conversions
                 )
                 office.stop()
         finally:
+            shutil.rmtree(office.io, ignore_errors=True)
             self._checkin(office)
         if not target.exists() or target.stat().st_size == 0:
             raise errors.corrupt()
         return target
+
+    @staticmethod
+    def _stage_in(office: WarmOffice, source: Path, assets: Path | None) -> tuple[Path, Path]:
+        """Link the document (and the folder of files it shows) into the converter's folder."""
+        shutil.rmtree(office.io, ignore_errors=True)
+        office.io.mkdir(parents=True)
+        if assets is not None:
+            sandbox.link_into(assets, office.io / "assets")
+            inner = office.io / "assets" / source.resolve().relative_to(assets.resolve())
+        else:
+            inner = office.io / source.name
+            sandbox.link_into(source, inner)
+        return inner, office.io / f"{source.stem}.pdf"
 
     def start_all(self) -> None:
         """Start every converter now rather than on first use (benchmarks, warm-up)."""

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
-from wenyuan.conversion import errors, render
-from wenyuan.conversion.renderers import get_renderers, limits
+from wenyuan.conversion import errors, render, sandbox
+from wenyuan.conversion.renderers import get_renderers
+from wenyuan.conversion.scratch import scratch_make
 
 
 @dataclass
@@ -43,6 +42,8 @@ def pages_render(
     if code == render.EXIT_TOO_MANY:
         raise errors.too_many_pages(outcome.pages, settings.WENYUAN_MAX_PAGES)
     if code != 0:
+        if code == -signal.SIGXFSZ or sandbox.FILE_TOO_LARGE.decode() in outcome.stderr:
+            raise errors.PipelineError("output_too_large", {"limit": settings.WENYUAN_OUTPUT_MB})
         if (
             "MemoryError" in outcome.stderr
             or code == -signal.SIGKILL
@@ -54,8 +55,17 @@ def pages_render(
     return [RenderedPage(number=i, **page) for i, page in enumerate(data["pages"], start=1)]
 
 
+def rendering_extras(out: Path) -> tuple[list[dict], dict]:
+    """The outline (bookmarks) and document information the renderer read beside the pages."""
+    data = json.loads((out / "pages.json").read_text())
+    return data.get("outline") or [], data.get("info") or {}
+
+
 def ocr_available() -> bool:
     return settings.WENYUAN_OCR and shutil.which("tesseract") is not None
+
+
+OCR_MEMORY_MB = 1024
 
 
 def needs_ocr(page: RenderedPage) -> bool:
@@ -63,21 +73,34 @@ def needs_ocr(page: RenderedPage) -> bool:
 
 
 def page_ocr(image: Path, *, timeout: int = 120) -> str:
-    """The text Tesseract reads on one page image ('' when it cannot)."""
+    """The text Tesseract reads on one page image ('' when it cannot).
+
+    Tesseract runs contained (``sandbox.run``): it reads the image and writes only a
+    scratch folder of its own; its output is read back bounded."""
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return ""
+    folder = scratch_make("ocr")
+    root = sandbox.install_root(binary)
     try:
-        result = subprocess.run(
-            ["tesseract", str(image), "stdout", "-l", settings.WENYUAN_OCR_LANGUAGES, "--psm", "3"],
-            capture_output=True,
+        result = sandbox.run(
+            [binary, str(image.resolve()), "stdout", "-l", settings.WENYUAN_OCR_LANGUAGES]
+            + ["--psm", "3"],
+            folder=folder,
+            limits=sandbox.Limits(memory_mb=OCR_MEMORY_MB, file_mb=settings.WENYUAN_OUTPUT_MB),
             timeout=timeout,
-            preexec_fn=limits(1024),
-            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            readable=[image, *([root] if root else [])],
+            env={"OMP_THREAD_LIMIT": "1"},
+            python=False,
+            max_output=4 * 1024 * 1024,
         )
-    except (subprocess.TimeoutExpired, OSError):
+    except OSError:
         return ""
-    if result.returncode != 0:
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if result.timed_out or result.returncode != 0:
         return ""
-    text = result.stdout.decode("utf-8", errors="replace")
-    return _join_cjk(text)
+    return _join_cjk(result.stdout.decode("utf-8", errors="replace"))
 
 
 def _join_cjk(text: str) -> str:

@@ -10,7 +10,8 @@ renders one document and exits (by hand, for debugging).
 
 A document becomes ``OUT_DIR/p<n>-read.webp`` (reader width), ``p<n>-zoom.webp`` (zoom
 width), ``cover.webp`` (list thumbnail) and ``pages.json`` ({"pages": [{"text", "width",
-"height", "has_images"}…]}).  Progress and the outcome go to stdout as JSON lines:
+"height", "has_images"}…], "outline": [{"title", "level", "page"}…], "info": {"author",
+"created"}}: the PDF's bookmarks, bounded, and its document information).  Progress and the outcome go to stdout as JSON lines:
 ``{"page": n, "total": t}`` as each page is done, ``{"pages": t}`` before refusing too many
 pages, and ``{"exit": code}`` at the end: 0 done, 3 encrypted, 4 unreadable, 5 empty, 6 too
 many pages.  PDFium and the image codecs run here, never in the worker: a decompression
@@ -81,10 +82,49 @@ def render(pdf: Path, out: Path, max_pages: int, report: Report | None = None) -
             return EXIT_TOO_MANY
         out.mkdir(parents=True, exist_ok=True)
         pages = _render_pages(document, out, report)
+        outline, info = _outline(document, total), _info(document)
     finally:
         document.close()
-    (out / "pages.json").write_text(json.dumps({"pages": pages}, ensure_ascii=False))
+    (out / "pages.json").write_text(
+        json.dumps({"pages": pages, "outline": outline, "info": info}, ensure_ascii=False)
+    )
     return 0
+
+
+MAX_OUTLINE = 2000  # bookmarks kept: no genuine table of contents has more
+MAX_OUTLINE_DEPTH = 6
+MAX_TITLE = 200
+
+
+def _outline(document, total: int) -> list[dict]:
+    """The PDF's bookmarks that lead to a page of it: title, level (1 = top) and page."""
+    import pypdfium2 as pdfium
+
+    entries = []
+    try:
+        for bookmark in document.get_toc(max_depth=MAX_OUTLINE_DEPTH):
+            if len(entries) >= MAX_OUTLINE:
+                break
+            title = " ".join((bookmark.get_title() or "").split())[:MAX_TITLE]
+            dest = bookmark.get_dest()
+            index = dest.get_index() if dest is not None else None
+            if title and index is not None and 0 <= index < total:
+                entries.append({"title": title, "level": bookmark.level + 1, "page": index + 1})
+    except pdfium.PdfiumError:
+        return entries
+    return entries
+
+
+def _info(document) -> dict:
+    """The author and creation date of the PDF's document information ("" when absent)."""
+    import pypdfium2 as pdfium
+
+    try:
+        metadata = document.get_metadata_dict(skip_empty=True)
+    except pdfium.PdfiumError:
+        return {"author": "", "created": ""}
+    author = " ".join(str(metadata.get("Author", "")).split())[:MAX_TITLE]
+    return {"author": author, "created": str(metadata.get("CreationDate", ""))[:40]}
 
 
 def _render_pages(document, out: Path, report: Report) -> list[dict]:

@@ -5,8 +5,11 @@ rendering a short document; so each worker process keeps renderers running, one 
 worker thread, and hands them one document at a time over a pipe.  The containment is
 the same as with a process per document:
 
-* every renderer has an address-space limit (``RLIMIT_AS``, ``WENYUAN_RENDER_MEMORY_MB``)
-  and no core dumps, and leads a process group of its own;
+* every renderer runs contained (``sandbox.spawn``): an address-space limit (``RLIMIT_AS``,
+  ``WENYUAN_RENDER_MEMORY_MB``), an output size limit, no core dumps, a process group of
+  its own, a scrubbed environment and, where the OS allows it, a sandbox without network
+  whose only writable folder is the renderer's own: a document's PDF is linked into it,
+  and its pages are moved out when they are done;
 * a document that takes longer than ``WENYUAN_RENDER_TIMEOUT`` gets its renderer killed;
 * a renderer that crashes or runs out of memory dies alone, and the next document gets a
   fresh one.  A document that kills a renderer which had served others first is tried
@@ -22,8 +25,8 @@ import json
 import logging
 import os
 import queue
-import resource
-import signal
+import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +38,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from wenyuan.conversion import errors
+from wenyuan.conversion import errors, sandbox
 from wenyuan.conversion.pipes import LineReader, ReplyTimeout
 
 log = logging.getLogger("wenyuan.conversion")
@@ -43,23 +46,7 @@ log = logging.getLogger("wenyuan.conversion")
 START_TIMEOUT = 30.0
 
 
-def limits(memory_mb: int) -> Callable[[], None]:
-    """A ``preexec_fn`` that caps the child's address space and turns off core dumps."""
-
-    def apply() -> None:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
-def kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
+kill_group = sandbox.kill_group
 
 
 @dataclass
@@ -82,6 +69,7 @@ class WarmRenderer:
         self.served = 0
         self._stderr = None
         self._reader: LineReader | None = None
+        self.folder: Path | None = None  # the renderer's own folder, the only one it writes
 
     @property
     def running(self) -> bool:
@@ -93,14 +81,15 @@ class WarmRenderer:
         self._stderr = tempfile.TemporaryFile(dir=work_dir, prefix="render-stderr-")
         self.served = 0
         self.memory_mb = memory_mb
-        self.process = subprocess.Popen(
+        self.folder = work_dir / f"renderer-{os.getpid()}-{self.slot}-{secrets.token_hex(4)}"
+        self.process = sandbox.spawn(
             [sys.executable, "-m", "wenyuan.conversion.render", "--serve"],
+            folder=self.folder,
+            limits=sandbox.Limits(memory_mb=memory_mb, file_mb=settings.WENYUAN_OUTPUT_MB),
+            env={"OMP_THREAD_LIMIT": "1"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            start_new_session=True,
-            preexec_fn=limits(memory_mb),
-            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
         self._reader = LineReader(self.process.stdout)
         try:
@@ -120,17 +109,28 @@ class WarmRenderer:
         timeout: float,
         progress: Callable[[int, int], None] | None = None,
     ) -> Outcome:
-        """Render one document; raise ``timed_out`` (after killing the renderer) when it overruns."""
+        """Render one document; raise ``timed_out`` (after killing the renderer) when it overruns.
+
+        The PDF is linked into the renderer's folder and its pages moved out to ``out``."""
         deadline = time.monotonic() + timeout
         self._stderr.seek(0)
         self._stderr.truncate()
+        folder = self.folder.resolve()
+        inner_pdf, inner_out = folder / "document.pdf", folder / "pages"
+        shutil.rmtree(inner_out, ignore_errors=True)  # what a killed document left
+        inner_pdf.unlink(missing_ok=True)
+        sandbox.link_into(Path(request["pdf"]), inner_pdf)
+        inner = {**request, "pdf": str(inner_pdf), "out": str(inner_out)}
         try:
-            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.write(json.dumps(inner).encode() + b"\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             return self._died()
         try:
-            return self._follow(deadline, progress)
+            outcome = self._follow(deadline, progress)
+            if inner_out.exists():
+                sandbox.move_out(inner_out, Path(request["out"]))
+            return outcome
         except ReplyTimeout:
             log.warning("renderer %s: %s took over %ss, killed", self.slot, request["pdf"], timeout)
             self.kill()
@@ -192,6 +192,9 @@ class WarmRenderer:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 class RendererPool:

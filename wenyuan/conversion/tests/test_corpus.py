@@ -19,7 +19,7 @@ import pytest
 from wenyuan.conftest import CORPUS, needs_soffice
 from wenyuan.testing import ApiClient, child_env, free_port, run, running, wait_http
 
-pytestmark = [pytest.mark.slow, needs_soffice]
+pytestmark = [pytest.mark.slow, needs_soffice, pytest.mark.timeout(50 * 60)]
 
 
 def _wanted(kind: str) -> bool:

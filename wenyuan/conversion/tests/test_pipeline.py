@@ -232,7 +232,9 @@ def test_reasons_stored_as_words_before_codes_are_read_back_into_codes(upload):
     params = {"timeout": {"seconds": 120}, "too_many_pages": {"pages": 2500, "limit": 2000}}
     data = corpus_path("pdf/pdfsamp__minimal-document.pdf").read_bytes()
     old_rows = {}
-    for number, code in enumerate(MESSAGES):
+    # The reasons there were when words were stored (codes added since were never words).
+    earlier = [code for code in MESSAGES if code in migration.KNOWN] + ["timeout", "too_many_pages"]
+    for number, code in enumerate(earlier):
         for language in ("zh-hans", "en"):
             with translation.override(language):
                 words = error_message(code, params.get(code))

@@ -1,0 +1,101 @@
+"""Fixed-layout documents other than PDF: XPS/OpenXPS (``xpstopdf``, libgxps), DjVu
+(``ddjvu``, djvulibre) and OFD (Wenyuan's own renderer, ``conversion/ofd.py``, run as a
+contained Python child).  Each tool runs contained (``_tool.tool_run``); DjVu pages come out
+as images, which the OCR stage then reads as it reads scans."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from wenyuan.conversion.formats import (
+    Family,
+    Format,
+    Tool,
+    family_register,
+    module,
+    program,
+)
+from wenyuan.conversion.formats._tool import tool_folder, tool_run
+
+DJVU_MAGIC = b"AT&TFORM"
+
+
+def fixed_sniff(head: bytes) -> str | None:
+    if head.startswith(DJVU_MAGIC) and head[12:16] in (b"DJVU", b"DJVM"):
+        return "djvu"
+    return None
+
+
+def xps_to_pdf(source: Path, work_dir: Path) -> Path:
+    folder = tool_folder(work_dir, "xps")
+    result = folder / "document.pdf"
+    return tool_run(
+        [program("xpstopdf")() or "xpstopdf", str(source.resolve()), str(result)],
+        folder=folder,
+        source=source,
+        result=result,
+    )
+
+
+def djvu_to_pdf(source: Path, work_dir: Path) -> Path:
+    folder = tool_folder(work_dir, "djvu")
+    result = folder / "document.pdf"
+    return tool_run(
+        [
+            program("ddjvu")() or "ddjvu",
+            "-format=pdf",
+            "-quality=85",
+            str(source.resolve()),
+            str(result),
+        ],
+        folder=folder,
+        source=source,
+        result=result,
+    )
+
+
+def ofd_to_pdf(source: Path, work_dir: Path) -> Path:
+    folder = tool_folder(work_dir, "ofd")
+    result = folder / "document.pdf"
+    return tool_run(
+        [sys.executable, "-m", "wenyuan.conversion.ofd", str(source.resolve()), str(result)],
+        folder=folder,
+        source=source,
+        result=result,
+        python=True,
+    )
+
+
+XPS = family_register(
+    Family(
+        name="xps",
+        label="XPS",
+        formats=(
+            Format(
+                "xps", "XPS / OpenXPS", "application/vnd.ms-xpsdocument", ("xps", "oxps"), "fixed"
+            ),
+        ),
+        to_pdf=xps_to_pdf,
+        tools=(Tool("xpstopdf", program("xpstopdf"), debian="libgxps-utils"),),
+    )
+)
+DJVU = family_register(
+    Family(
+        name="djvu",
+        label="DjVu",
+        formats=(Format("djvu", "DjVu", "image/vnd.djvu", ("djvu", "djv"), "fixed"),),
+        to_pdf=djvu_to_pdf,
+        tools=(Tool("ddjvu", program("ddjvu"), debian="djvulibre-bin"),),
+        sniff=fixed_sniff,
+    )
+)
+OFD = family_register(
+    Family(
+        name="ofd",
+        label="OFD",
+        formats=(Format("ofd", "OFD (GB/T 33190)", "application/ofd", ("ofd",), "fixed"),),
+        to_pdf=ofd_to_pdf,
+        tools=(Tool("reportlab", module("reportlab"), pypi="reportlab"),),
+    )
+)
