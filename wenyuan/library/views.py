@@ -5,16 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from wenyuan.accounts.counters import RateLimited
+from wenyuan.accounts.throttles import download_rate_check, upload_rate_check
 from wenyuan.conversion.services import document_retry
-from wenyuan.core.storage import get_storage
-from wenyuan.library import selectors, services
+from wenyuan.core.http import stored_file_response
+from wenyuan.core.pagecache import page_cached
+from wenyuan.library import covers, delivery, entitlements, selectors, seo, services
 from wenyuan.library.errors import UploadError
-from wenyuan.library.forms import UploadForm
-from wenyuan.library.models import Category, DocumentPage, Format, Status
+from wenyuan.library.forms import DocumentEditForm, UploadForm, upload_format_groups
+from wenyuan.library.models import Category, Document, DocumentPage, Status, VisitKind
 from wenyuan.library.services import document_download_response
 from wenyuan.search.forms import SearchForm
 from wenyuan.search.selectors import popular_keywords, search_run
@@ -22,12 +26,36 @@ from wenyuan.search.selectors import popular_keywords, search_run
 PER_PAGE = 20
 
 
+# Shared caches may keep what anybody may read for five minutes (a takedown or fewer free
+# pages reach them that late, and the old URL stops working at once); everything else
+# only the reader's own browser.
+PUBLIC_CACHE = "public, max-age=300"
+PRIVATE_CACHE = "private, max-age=3600"
+NO_CACHE = "private, no-store"
+
+
+def _with_covers(request, documents):
+    """The documents, each told whether this reader's cover may show its first page
+    (one question to the entitlement rules for the whole list)."""
+    documents = list(documents)
+    readable = entitlements.documents_cover_readable(user=request.user, documents=documents)
+    for document in documents:
+        document.cover_readable = document.pk in readable
+    return documents
+
+
 def _page(request, queryset, per_page=PER_PAGE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    page.object_list = _with_covers(request, page.object_list)
+    return page
 
 
+@page_cached()
 def home(request):
-    return render(request, "library/home.html", selectors.home_sections())
+    sections = selectors.home_sections()
+    for name in ("newest", "popular"):
+        sections[name] = _with_covers(request, sections[name])
+    return render(request, "library/home.html", sections)
 
 
 def newest(request):
@@ -39,6 +67,7 @@ def newest(request):
     )
 
 
+@page_cached()
 def category(request, slug):
     cat = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
     docs = selectors.category_documents(category=cat).select_related("category", "owner")
@@ -62,6 +91,7 @@ def keyword(request, word):
     )
 
 
+@page_cached()
 def search(request):
     """Full-text search with filters, sorting, snippets and suggestions."""
     form = SearchForm(request.GET)
@@ -82,10 +112,14 @@ def search(request):
             sort=values["sort"],
             page=values["page"],
         )
+        for hit in results.hits:  # the rules were asked once, for the snippets
+            hit.document.cover_readable = hit.readable_pages >= 1
     params = request.GET.copy()
     params.pop("page", None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
+    format_params = params.copy()
+    format_params.pop("format", None)
     return render(
         request,
         "library/search.html",
@@ -98,92 +132,193 @@ def search(request):
             "categories": selectors.category_tree(),
             "base_query": params.urlencode(),
             "sort_query": sort_params.urlencode(),
+            "format_query": format_params.urlencode(),
             "popular": [] if values["q"].strip() else popular_keywords(16),
         },
     )
 
 
+# (visitor, document, day) already counted by this process: a cached page counts its view
+# with one write per reader and day, not one per request.
+_views_counted: set[tuple[str, int, str]] = set()
+
+
+def _view_count_cached(request, pk):
+    """A view of a document page served from the page cache (only published ones are)."""
+    from django.utils import timezone
+
+    from wenyuan.accounts.services import client_ip
+
+    day = timezone.localdate()
+    seen = (client_ip(request), pk, day.isoformat())
+    if seen in _views_counted:
+        return
+    if len(_views_counted) > 100_000:
+        _views_counted.clear()
+    _views_counted.add(seen)
+    services.document_visit_record(
+        request=request, document=Document(pk=pk), kind=VisitKind.VIEW, day=day
+    )
+
+
+@page_cached(on_hit=_view_count_cached)
 def document_detail(request, pk):
     document = selectors.document_get_for_user(user=request.user, pk=pk)
-    if document.status == Status.PUBLISHED:
-        services.document_record_view(document=document)
-    viewable = selectors.document_viewable_pages(user=request.user, document=document)
-    initial = min(viewable, selectors.PREVIEW_BATCH)
-    pages = list(DocumentPage.objects.filter(document=document, number__lte=initial))
+    if document.status == Status.PUBLISHED and services.document_visit_record(
+        request=request, document=document, kind=VisitKind.VIEW
+    ):
+        document.views += 1
+    access = entitlements.document_access(user=request.user, document=document)
+    viewable = access.readable_pages
+    start = _jump_start(request, viewable)
+    initial = min(viewable, start + selectors.PREVIEW_BATCH - 1)
+    pages = list(
+        DocumentPage.objects.filter(document=document, number__gte=start, number__lte=initial)
+    )
+    is_manager = selectors.document_is_manager(user=request.user, document=document)
     context = {
         "document": document,
         "keywords": selectors.document_keywords(document=document),
         "pages": pages,
         "viewable": viewable,
         "next_page": initial + 1 if initial < viewable else None,
-        "locked_pages": (document.pages or 0) - viewable,
+        "locked_pages": access.locked_pages,
+        "withheld": access.blocked,
+        "jumped": start > 1,
+        "outline": selectors.document_outline(access=access),
         "related": selectors.documents_related(document=document) if document.is_published else [],
         "is_favorite": selectors.document_is_favorite(user=request.user, document=document),
-        "is_manager": selectors.document_is_manager(user=request.user, document=document),
-        "entitled": selectors.document_is_entitled(user=request.user, document=document),
+        "is_manager": is_manager,
+        "status_reason": (
+            selectors.document_status_reason(document=document) if is_manager else ""
+        ),
+        "entitled": access.may_download,
         "share_url": request.build_absolute_uri(document.get_absolute_url()),
     }
-    return render(request, "library/document.html", context)
+    context.update(_seo(request, document, context))
+    response = render(request, "library/document.html", context)
+    response.page_cacheable = document.status == Status.PUBLISHED and not access.blocked
+    return response
+
+
+def _jump_start(request, viewable: int) -> int:
+    """The first page the reader shows: 1, or the page an outline entry jumps to
+    (``?page=N``), never beyond what this reader may read (a locked page shows the last
+    readable ones and the locked note)."""
+    try:
+        wanted = int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+    if wanted <= 1 or viewable <= 0:
+        return 1
+    if wanted > viewable:
+        return max(1, viewable - selectors.PREVIEW_BATCH + 1)
+    return wanted
+
+
+def _seo(request, document, context) -> dict:
+    """Description, share image and JSON-LD of a document page (library/seo.py)."""
+    readable = bool(entitlements.documents_cover_readable(user=request.user, documents=[document]))
+    image = request.build_absolute_uri(selectors.cover_url(document=document, first_page=readable))
+    description = seo.document_description(document=document, keywords=context["keywords"])
+    return {
+        "seo_description": description,
+        "share_image": image,
+        "jsonld": seo.document_jsonld(
+            document=document, url=context["share_url"], image=image, description=description
+        ),
+    }
 
 
 def document_pages(request, pk):
     """More preview pages (展开), never beyond what this user may read."""
-    document = selectors.document_get_for_user(user=request.user, pk=pk)
-    viewable = selectors.document_viewable_pages(user=request.user, document=document)
+    access = entitlements.document_access_get(user=request.user, pk=pk)
     try:
         start = max(1, int(request.GET.get("start", "1")))
     except ValueError:
         start = 1
-    end = min(viewable, start + selectors.PREVIEW_BATCH * 2 - 1)
-    pages = list(DocumentPage.objects.filter(document=document, number__gte=start, number__lte=end))
+    end = min(access.readable_pages, start + selectors.PREVIEW_BATCH * 2 - 1)
+    pages = list(
+        DocumentPage.objects.filter(document=access.document, number__gte=start, number__lte=end)
+    )
     return render(
         request,
         "library/_pages.html",
         {
-            "document": document,
+            "document": access.document,
             "pages": pages,
-            "next_page": end + 1 if end < viewable else None,
-            "locked_pages": (document.pages or 0) - viewable,
+            "next_page": end + 1 if end < access.readable_pages else None,
+            "locked_pages": access.locked_pages,
+            "withheld": access.blocked,
         },
     )
 
 
-def _image_response(request, name: str, *, public: bool):
-    from django.http import FileResponse
-
-    storage = get_storage()
-    if not storage.exists(name):
-        raise Http404
-    response = FileResponse(storage.open(name, "rb"), content_type="image/webp")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+def _denied(exc: entitlements.AccessDenied) -> HttpResponse:
+    response = HttpResponse(
+        str(exc.message), status=exc.status, content_type="text/plain; charset=utf-8"
+    )
+    response["Cache-Control"] = NO_CACHE
     return response
 
 
+def _image_response(request, name: str, *, public: bool):
+    """A page image or cover this reader may see: with validators (304), through nginx
+    when WENYUAN_ACCEL_REDIRECT is set (core/http.py)."""
+    return stored_file_response(
+        request,
+        name=name,
+        content_type="image/webp",
+        cache_control=PUBLIC_CACHE if public else PRIVATE_CACHE,
+    )
+
+
 def page_image(request, pk, number, size, token):
-    """One page image, only when this user may read that page (free, owner, staff, buyer)."""
-    document = selectors.document_get_for_user(user=request.user, pk=pk)
-    if size not in selectors.PAGE_SIZES or not document.asset_key:
-        raise Http404
-    if not selectors.page_token_valid(document=document, number=number, size=size, token=token):
-        raise Http404
-    if number < 1 or number > (document.pages or 0):
-        raise Http404
-    if number > selectors.document_viewable_pages(user=request.user, document=document):
-        return HttpResponse(
-            _("This page is locked."), status=403, content_type="text/plain; charset=utf-8"
+    """One page image at its signed URL, only when this user may read that page."""
+    try:
+        access = entitlements.document_get_page_image(
+            user=request.user, pk=pk, page=number, size=size, token=token
         )
+    except entitlements.AccessDenied as exc:
+        return _denied(exc)
+    document = access.document
     name = selectors.page_image_name(document=document, number=number, size=size)
-    free = number <= document.free_pages and document.status == Status.PUBLISHED
-    return _image_response(request, name, public=free)
+    public = entitlements.page_is_public(document=document, number=number)
+    return _image_response(request, name, public=public)
 
 
-def cover_image(request, pk):
-    """The small first-page thumbnail shown in lists."""
-    document = selectors.document_get_for_user(user=request.user, pk=pk)
-    if not document.asset_key:
+def cover_page(request, pk, token):
+    """The thumbnail of the first page, when this user may read that page; otherwise
+    (an old link, a changed free-page count) the generated cover instead."""
+    document, readable = entitlements.document_get_cover(user=request.user, pk=pk)
+    if not selectors.cover_token_valid(document=document, token=token):
         raise Http404
-    return _image_response(request, selectors.cover_image_name(document=document), public=True)
+    if not readable or not document.asset_key:
+        response = redirect(selectors.cover_url(document=document, first_page=False))
+        response["Cache-Control"] = NO_CACHE
+        return response
+    public = entitlements.page_is_public(document=document, number=1)
+    return _image_response(request, selectors.cover_image_name(document=document), public=public)
+
+
+def cover_generated(request, pk, token):
+    """A cover drawn from the title and the format alone: it shows nothing of the pages."""
+    document = selectors.document_get_for_user(user=request.user, pk=pk)
+    if not selectors.generated_cover_token_valid(document=document, token=token):
+        raise Http404
+    response = HttpResponse(covers.cover_svg(document=document), content_type=covers.CONTENT_TYPE)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = PUBLIC_CACHE if document.is_published else PRIVATE_CACHE
+    return response
+
+
+def cover_legacy(request, pk):
+    """The old ``/d/<id>/cover.webp``: sent on to this reader's current cover."""
+    document, readable = entitlements.document_get_cover(user=request.user, pk=pk)
+    response = redirect(selectors.cover_url(document=document, first_page=readable))
+    response["Cache-Control"] = NO_CACHE
+    return response
 
 
 def document_status(request, pk):
@@ -197,11 +332,70 @@ def document_status(request, pk):
 
 @login_required
 def download(request, pk):
-    document = selectors.document_get_for_user(user=request.user, pk=pk)
-    if not selectors.document_is_entitled(user=request.user, document=document):
-        messages.error(request, _("This document must be purchased before it can be downloaded."))
-        return redirect(document)
+    """下载文档: ask the entitlement, then on to a fresh signed link (``delivery.py``)."""
+    try:
+        document = entitlements.document_get_downloadable(user=request.user, pk=pk, claim=False)
+    except entitlements.AccessDenied as exc:
+        messages.error(request, str(exc.message))
+        return redirect("library:document", pk=pk)
+    response = redirect(delivery.download_link_make(document=document, user=request.user).path)
+    response["Cache-Control"] = NO_CACHE
+    return response
+
+
+def _download_refused(request, document, exc, *, status: int | None = None) -> HttpResponse:
+    """A refused download: the reason and the way to a fresh link, never any byte."""
+    response = render(
+        request,
+        "library/download_refused.html",
+        {"document": document, "message": exc.message, "code": exc.code},
+        status=status or exc.status,
+    )
+    response["Cache-Control"] = NO_CACHE
+    return response
+
+
+def download_file(request, pk, user_id, expires, token):
+    """A signed download link: genuine, unexpired, the user's own, then the entitlement
+    (and a VIP member's quota) at use, the rate limit, and the file (Range honoured)."""
+    document = selectors.document_get_for_user(user=delivery.request_user(request), pk=pk)
+    user = request.user
+    try:
+        delivery.download_link_check(
+            document=document, user=user, user_id=user_id, expires=expires, token=token
+        )
+        download_rate_check(request=request, user=user)
+        document = entitlements.document_get_downloadable(user=user, pk=pk)
+    except (delivery.LinkRefused, entitlements.AccessDenied) as exc:
+        return _download_refused(request, document, exc)
+    except RateLimited as exc:
+        response = _download_refused(request, document, exc, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return document_download_response(request, document=document)
+
+
+@login_required
+def document_edit(request, pk):
+    """The uploader's edit page (staff may use it too)."""
+    document = selectors.document_get_for_user(user=request.user, pk=pk)
+    if not selectors.document_is_manager(user=request.user, document=document):
+        return HttpResponse(status=403)
+    form = DocumentEditForm(request.POST or None, document=document)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_update(document=document, **form.cleaned_data)
+        except UploadError as exc:  # a price or free-page count outside the operator's limits
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The document was saved."))
+            return redirect(document)
+    category_free_only = selectors.category_search_free_only(category=document.category)
+    return render(
+        request,
+        "library/edit.html",
+        {"document": document, "form": form, "category_free_only": category_free_only},
+    )
 
 
 @login_required
@@ -228,7 +422,7 @@ def retry(request, pk):
     if not selectors.document_is_manager(user=request.user, document=document):
         return HttpResponse(status=403)
     if document.status == Status.FAILED:
-        document_retry(document=document)
+        document_retry(document=document, actor=request.user)
         messages.success(request, _("The document was queued for processing again."))
     return redirect(document)
 
@@ -236,10 +430,28 @@ def retry(request, pk):
 @login_required
 def upload(request):
     if request.method == "POST":
+        upload_rate_check(request=request)  # 429 over the user's or address's allowance
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             files = form.cleaned_data["files"]
             created, failed = [], []
+            if form.cleaned_data["combine_images"] and len(files) > 1:
+                try:
+                    created.append(
+                        services.document_upload_images(
+                            owner=request.user,
+                            files=files,
+                            title=form.cleaned_data["title"],
+                            category=form.cleaned_data["category"],
+                            price=form.cleaned_data["price"],
+                            free_pages=form.cleaned_data["free_pages"],
+                            description=form.cleaned_data["description"],
+                            search_free_only=form.cleaned_data["search_free_only"],
+                        )
+                    )
+                except UploadError as exc:
+                    failed.append((services.filename_clean(files[0].name), exc))
+                files = []
             for uploaded in files:
                 try:
                     created.append(
@@ -249,8 +461,11 @@ def upload(request):
                             filename=uploaded.name,
                             title=form.cleaned_data["title"] if len(files) == 1 else "",
                             category=form.cleaned_data["category"],
+                            price=form.cleaned_data["price"],
                             free_pages=form.cleaned_data["free_pages"],
                             description=form.cleaned_data["description"],
+                            search_free_only=form.cleaned_data["search_free_only"],
+                            vip_free=form.cleaned_data["vip_free"],
                         )
                     )
                 except UploadError as exc:
@@ -270,16 +485,26 @@ def upload(request):
                     % {"count": len(created)},
                 )
             if len(created) == 1 and not failed:
-                return redirect(created[0])
+                return _upload_done(request, created[0].get_absolute_url())
             if created:
-                return redirect("library:my_uploads")
+                return _upload_done(request, reverse("library:my_uploads"))
     else:
         form = UploadForm()
     return render(
         request,
         "library/upload.html",
-        {"form": form, "formats": [f.label for f in Format], "max_mb": _max_mb()},
+        {"form": form, "format_groups": upload_format_groups(), "max_mb": _max_mb()},
     )
+
+
+def _upload_done(request, url: str) -> HttpResponse:
+    """On to the document (its processing stage) or the uploads: sent by htmx (the form
+    with its progress bar), the browser is told to go there itself."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def _max_mb():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wenyuan.library.models import Format
+from wenyuan.library.formats import format_filter_choices, format_filter_values
 
 PAGE_RANGES: dict[str, tuple[int | None, int | None]] = {
     "1-5": (1, 5),
@@ -18,7 +18,7 @@ PAGE_RANGES: dict[str, tuple[int | None, int | None]] = {
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, strip=True)
     category = forms.SlugField(required=False)
-    format = forms.ChoiceField(required=False, choices=[("", _("Any format")), *Format.choices])
+    format = forms.ChoiceField(required=False, choices=format_filter_choices)
     price = forms.ChoiceField(
         required=False,
         choices=[("", _("Free or paid")), ("free", _("Free")), ("paid", _("Paid"))],
@@ -42,6 +42,14 @@ class SearchForm(forms.Form):
         ],
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+    def __init__(self, *args, **kwargs):
+        """The format filter offers families (``word``); a single format (``docx``), as
+        older links carry, is taken too."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["format"]
+        offered = set(format_filter_values())
+        field.valid_value = lambda value: value == "" or value in offered
 
     def values(self) -> dict:
         """Cleaned values, each invalid one replaced by its default."""

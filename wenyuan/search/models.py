@@ -28,6 +28,11 @@ class SearchEntry(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     stamp = models.CharField(max_length=64)
+    # How many leading pages were indexed: all of them, or only the free ones when the
+    # document (or its category) says only free pages are searchable.  The sweep compares
+    # it with what it should be, so a free-page count changed behind the index's back is
+    # caught up.
+    body_pages = models.PositiveIntegerField(null=True, blank=True)
     indexed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 from django.utils.safestring import SafeString
 
+from wenyuan.library.formats import format_filter_formats
 from wenyuan.library.models import Category, Document, DocumentKeyword, Keyword, Status
 from wenyuan.search.backends import SORTS, Hits, SearchBackend, SearchQuery, get_search_backend
 from wenyuan.search.models import KeywordStat
@@ -38,11 +39,12 @@ class SearchHit:
     document: Document
     title_html: SafeString
     snippet: Snippet
+    readable_pages: int = 0  # how many leading pages this user may read
 
     @property
     def page_url(self) -> str:
-        """The preview at the matching page, when this user may read it."""
-        if self.snippet.page and not self.snippet.locked:
+        """The preview at the page the snippet comes from (always one this user may read)."""
+        if self.snippet.page:
             return f"{self.document.get_absolute_url()}#page-{self.snippet.page}"
         return ""
 
@@ -141,7 +143,7 @@ def search_run(
     query = SearchQuery(
         parsed=parsed,
         category_ids=category_with_descendants(category) if category else (),
-        format=fmt,
+        formats=format_filter_formats(fmt),
         price=price,
         pages_min=pages_min,
         pages_max=pages_max,
@@ -173,14 +175,19 @@ def search_run(
 
 
 def search_hits(*, user, documents: list[Document], query: ParsedQuery) -> list[SearchHit]:
-    from wenyuan.library.selectors import document_viewable_pages
+    """Title and snippet for each document of a result page; the entitlement rules are
+    asked once for the whole page."""
+    from wenyuan.library.entitlements import documents_readable_pages
 
-    viewable = {d.pk: document_viewable_pages(user=user, document=d) for d in documents}
+    viewable = documents_readable_pages(user=user, documents=documents)
     snippets = snippets_build(documents=documents, query=query, viewable=viewable)
     pattern = highlight_pattern(query)
     return [
         SearchHit(
-            document=d, title_html=mark(d.title, pattern), snippet=snippets.get(d.pk, Snippet())
+            document=d,
+            title_html=mark(d.title, pattern),
+            snippet=snippets.get(d.pk, Snippet()),
+            readable_pages=viewable.get(d.pk, 0),
         )
         for d in documents
     ]

@@ -1,9 +1,11 @@
 """Highlighted snippets, from the page where the match is, never from a locked page.
 
-Only the documents on the result page get a snippet.  One query finds, among their
-pages, those holding the query's words (and how many of them); the best page this user
-may read wins, and only that page's text is loaded.  A document that matches only on
-pages the user may not read yet gets the page number and a note, never the text.
+Only the documents on the result page get a snippet.  One query finds, among the pages
+this user may read, those holding the query's words (and how many of them); the best
+one wins, and only that page's text is loaded.  Locked pages are not read at all: a
+document that matched only in locked text gets what a document that matched only in its
+title gets (the beginning of its first page, or its description), so nothing in the
+result says that a locked page matched, which one, or how often.  See docs/search.md.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 class Snippet:
     text: str = ""  # plain text, "" when there is nothing to show
     html: SafeString = mark_safe("")  # the same with <mark>…</mark> around matches
-    page: int | None = None  # the page the snippet comes from or where the match is
-    locked: bool = False  # the match is on a page this user may not read
+    page: int | None = None  # the page (one this user may read) the snippet comes from
 
 
 def highlight_pattern(query: ParsedQuery) -> re.Pattern | None:
@@ -76,12 +77,16 @@ def _best(candidates: list[tuple[int, int]]) -> tuple[int, int] | None:
     return max(candidates, key=lambda c: (c[0], -c[1]), default=None)
 
 
-def _matching_pages(ids: list[int], strings: list[str]) -> list[tuple[int, int, int]]:
-    """(document, page, how many of ``strings`` it holds) for pages holding any of them.
+def _matching_pages(viewable: dict[int, int], strings: list[str]) -> list[tuple[int, int, int]]:
+    """(document, page, how many of ``strings`` it holds) for the pages holding any of
+    them, among the first ``viewable[document]`` pages of each document only.
 
-    Plain SQL: a handful of substring tests over the pages of the 20 documents shown.
-    Letters are compared in lower case; Chinese is compared as is.
+    Plain SQL: a handful of substring tests over the readable pages of the 20 documents
+    shown.  Letters are compared in lower case; Chinese is compared as is.
     """
+    readable = [(pk, pages) for pk, pages in viewable.items() if pages > 0]
+    if not readable:
+        return []
     find = "instr" if connection.vendor == "sqlite" else "strpos"
     tests, params = [], []
     for needle in strings:
@@ -89,13 +94,13 @@ def _matching_pages(ids: list[int], strings: list[str]) -> list[tuple[int, int, 
         tests.append(f"(CASE WHEN {find}({haystack}, %s) > 0 THEN 1 ELSE 0 END)")
         params.append(needle)
     hits = " + ".join(tests)
-    marks = ", ".join(["%s"] * len(ids))
+    ranges = " OR ".join(["(document_id = %s AND number <= %s)"] * len(readable))
     sql = (
         f"SELECT document_id, number, hits FROM (SELECT document_id, number, {hits} AS hits "
-        f"FROM library_documentpage WHERE document_id IN ({marks})) found WHERE hits > 0"
+        f"FROM library_documentpage WHERE {ranges}) found WHERE hits > 0"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *ids])
+        cursor.execute(sql, [*params, *(value for pair in readable for value in pair)])
         return cursor.fetchall()
 
 
@@ -120,24 +125,19 @@ def snippets_build(
         return {}
     pattern = highlight_pattern(query)
     strings = query.highlights()[:MAX_NEEDLES]
-    free: dict[int, list[tuple[int, int]]] = {}
-    locked: dict[int, list[tuple[int, int]]] = {}
+    found: dict[int, list[tuple[int, int]]] = {}
     if strings:
-        for document_id, number, count in _matching_pages([d.pk for d in documents], strings):
-            bucket = free if number <= viewable.get(document_id, 0) else locked
-            bucket.setdefault(document_id, []).append((count, number))
+        for document_id, number, count in _matching_pages(viewable, strings):
+            if number <= viewable.get(document_id, 0):  # the query said so already
+                found.setdefault(document_id, []).append((count, number))
     chosen: dict[int, int] = {}
     result: dict[int, Snippet] = {}
     for document in documents:
-        best = _best(free.get(document.pk, []))
+        best = _best(found.get(document.pk, []))
         if best:
             chosen[document.pk] = best[1]
-            continue
-        best_locked = _best(locked.get(document.pk, []))
-        if best_locked:
-            result[document.pk] = Snippet(page=best_locked[1], locked=True)
         elif viewable.get(document.pk, 0) >= 1:
-            chosen[document.pk] = 1  # matched on title or keywords: show the beginning
+            chosen[document.pk] = 1  # no readable page matched: show the beginning
         elif document.description:
             text = excerpt(document.description, query)
             result[document.pk] = Snippet(text=text, html=mark(text, pattern))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from wenyuan.conftest import make_docx, make_pptx, make_xlsx
+from wenyuan.conftest import corpus_path, make_docx, make_pptx, make_xlsx
 from wenyuan.library.errors import UploadError
 from wenyuan.library.models import Document
 from wenyuan.library.services import filename_clean, title_clean
@@ -89,12 +89,25 @@ def test_over_the_size_limit_is_refused(upload):
     assert Document.objects.count() == 0
 
 
-def test_duplicate_bytes_are_refused_with_the_existing_id(upload, other_user):
-    data = make_docx()
-    first = upload(data, "a.docx")
+def test_a_duplicate_names_the_existing_document_only_to_who_may_see_it(
+    upload, process, user, other_user, staff
+):
+    """Issue 8 item 7: the refusal told anyone the ID of a hidden document."""
+    data = corpus_path("pdf/pdfsamp__minimal-document.pdf").read_bytes() + b"\n%dup\n"
+    first = upload(data, "a.pdf")  # processing: not public
     with pytest.raises(UploadError) as caught:
-        upload(data, "b.docx", owner=other_user)
+        upload(data, "b.pdf", owner=other_user)
     assert caught.value.code == "duplicate"
+    assert caught.value.document_id is None
+    assert str(first.pk) not in str(caught.value.message)
+    for who in (user, staff):
+        with pytest.raises(UploadError) as caught:
+            upload(data, "b.pdf", owner=who)
+        assert caught.value.document_id == first.pk
+        assert str(first.pk) in str(caught.value.message)
+    process(first)  # now public
+    with pytest.raises(UploadError) as caught:
+        upload(data, "b.pdf", owner=other_user)
     assert caught.value.document_id == first.pk
     assert Document.objects.count() == 1
 

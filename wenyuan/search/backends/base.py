@@ -12,6 +12,7 @@ from multiprocessing import get_context
 from typing import Protocol
 
 from wenyuan.library.models import Document, DocumentKeyword, DocumentPage, Status
+from wenyuan.library.selectors import document_searchable_pages
 from wenyuan.search.analyzer import ANALYZER_VERSION, analyze
 from wenyuan.search.query import ParsedQuery
 
@@ -34,7 +35,7 @@ class SearchQuery:
     parsed: ParsedQuery
     any_term: bool = False  # OR instead of AND between terms
     category_ids: tuple[int, ...] = ()
-    format: str = ""
+    formats: tuple[str, ...] = ()  # any of these formats (a family, or one)
     price: str = ""  # "", "free" or "paid"
     pages_min: int | None = None
     pages_max: int | None = None
@@ -50,7 +51,7 @@ class SearchQuery:
     def filtered(self) -> bool:
         return bool(
             self.category_ids
-            or self.format
+            or self.formats
             or self.price
             or self.pages_min is not None
             or self.pages_max is not None
@@ -74,6 +75,7 @@ class IndexEntry:
     body: list[str]
     published_at: object
     stamp: str
+    body_pages: int | None = None  # the leading pages indexed (all, or the free ones)
 
 
 @dataclass(frozen=True)
@@ -108,19 +110,44 @@ class SearchBackend(Protocol):
     def status(self) -> IndexStatus: ...
 
 
-def document_stamp(*, title: str, description: str, published_at, pages) -> str:
+def document_stamp(
+    *, title: str, description: str, published_at, pages, searchable: int | None = None
+) -> str:
     """Changes whenever what is indexed for a document changes."""
     source = f"{SCHEMA_VERSION}|{ANALYZER_VERSION}|{title}|{description}|{published_at}|{pages}"
+    if searchable is not None and searchable != pages:
+        source += f"|searchable:{searchable}"
     return hashlib.sha256(source.encode()).hexdigest()[:32]
 
 
-def _stamp(document: Document) -> str:
+def entry_stamp(document: Document) -> str:
     return document_stamp(
         title=document.title,
         description=document.description,
         published_at=document.published_at,
         pages=document.pages,
+        searchable=document_searchable_pages(document=document),
     )
+
+
+def documents_to_index(ids: Iterable[int]) -> dict[int, Document]:
+    """The published documents among ``ids``, with what decides their searchable pages."""
+    return {
+        d.pk: d
+        for d in Document.objects.filter(pk__in=ids, status=Status.PUBLISHED)
+        .select_related("category__parent")
+        .only(
+            "pk",
+            "title",
+            "description",
+            "published_at",
+            "pages",
+            "free_pages",
+            "search_free_only",
+            "category__search_free_only",
+            "category__parent__search_free_only",
+        )
+    }
 
 
 def entries_build(
@@ -134,12 +161,7 @@ def entries_build(
     from wenyuan.search.models import SearchEntry
 
     ids = list(dict.fromkeys(int(i) for i in document_ids))
-    documents = {
-        d.pk: d
-        for d in Document.objects.filter(pk__in=ids, status=Status.PUBLISHED).only(
-            "pk", "title", "description", "published_at", "pages"
-        )
-    }
+    documents = documents_to_index(ids)
     gone = [i for i in ids if i not in documents]
     if skip_current and documents:
         stamps = dict(
@@ -147,7 +169,7 @@ def entries_build(
                 "document_id", "stamp"
             )
         )
-        documents = {pk: d for pk, d in documents.items() if stamps.get(pk) != _stamp(d)}
+        documents = {pk: d for pk, d in documents.items() if stamps.get(pk) != entry_stamp(d)}
     keywords: dict[int, list[str]] = {}
     for document_id, word in (
         DocumentKeyword.objects.filter(document_id__in=documents)
@@ -155,14 +177,19 @@ def entries_build(
         .values_list("document_id", "keyword__word")
     ):
         keywords.setdefault(document_id, []).append(word)
+    # Only the searchable pages: all of them, or only the free ones when the document or
+    # its category says so.  Locked text that is not indexed neither matches nor ranks.
+    searchable = {pk: document_searchable_pages(document=d) for pk, d in documents.items()}
     texts: dict[int, list[str]] = {}
     sizes: dict[int, int] = {}
-    for document_id, text in (
+    for document_id, number, text in (
         DocumentPage.objects.filter(document_id__in=documents)
         .order_by("document_id", "number")
-        .values_list("document_id", "text")
+        .values_list("document_id", "number", "text")
         .iterator(chunk_size=500)
     ):
+        if number > searchable[document_id]:
+            continue
         used = sizes.get(document_id, 0)
         if used < MAX_BODY_CHARS:
             texts.setdefault(document_id, []).append(text[: MAX_BODY_CHARS - used])
@@ -184,7 +211,8 @@ def entries_build(
             meta=next(analysed),
             body=next(analysed),
             published_at=document.published_at,
-            stamp=_stamp(document),
+            stamp=entry_stamp(document),
+            body_pages=searchable[document_id],
         )
         for document_id, document in documents.items()
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 
 from wenyuan.library.models import Document, DocumentKeyword, DocumentPage, Status
+from wenyuan.library.selectors import searchable_pages_expression
 from wenyuan.search.backends.base import Hits, IndexStatus, SearchQuery, schema_id
 
 ORDERS = {
@@ -20,7 +21,10 @@ ORDERS = {
 
 
 def _term_q(text: str) -> Q:
-    in_pages = DocumentPage.objects.filter(document=OuterRef("pk"), text__icontains=text)
+    # Only the searchable pages (all, or the free ones): ``searchable`` is annotated below.
+    in_pages = DocumentPage.objects.filter(
+        document=OuterRef("pk"), number__lte=OuterRef("searchable"), text__icontains=text
+    )
     in_keywords = DocumentKeyword.objects.filter(document=OuterRef("pk"), keyword__word=text)
     return Q(title__icontains=text) | Q(Exists(in_keywords)) | Q(Exists(in_pages))
 
@@ -49,11 +53,13 @@ class DatabaseBackend:
     def search(self, query: SearchQuery) -> Hits:
         if not query.parsed.searchable:
             return Hits(0)
-        documents = Document.objects.filter(status=Status.PUBLISHED)
+        documents = Document.objects.filter(status=Status.PUBLISHED).annotate(
+            searchable=searchable_pages_expression()
+        )
         if query.category_ids:
             documents = documents.filter(category_id__in=query.category_ids)
-        if query.format:
-            documents = documents.filter(format=query.format)
+        if query.formats:
+            documents = documents.filter(format__in=query.formats)
         if query.price == "free":
             documents = documents.filter(price=0)
         elif query.price == "paid":

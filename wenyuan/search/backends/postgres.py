@@ -63,6 +63,7 @@ class PostgresBackend(FullTextBackend):
                 e.document_id,
                 e.published_at,
                 e.stamp,
+                e.body_pages,
                 tsvector_literal([(e.title, "A"), (e.meta, "B")]),
                 tsvector_literal([(e.title, "A"), (e.meta, "B"), (e.body, "")]),
             )
@@ -70,10 +71,11 @@ class PostgresBackend(FullTextBackend):
         ]
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO search_entry (document_id, published_at, stamp, indexed_at, head, vector) "
-                "VALUES (%s, %s, %s, now(), %s::tsvector, %s::tsvector) "
+                "INSERT INTO search_entry (document_id, published_at, stamp, body_pages, indexed_at, "
+                "head, vector) VALUES (%s, %s, %s, %s, now(), %s::tsvector, %s::tsvector) "
                 "ON CONFLICT (document_id) DO UPDATE SET published_at = EXCLUDED.published_at, "
-                "stamp = EXCLUDED.stamp, indexed_at = EXCLUDED.indexed_at, "
+                "stamp = EXCLUDED.stamp, body_pages = EXCLUDED.body_pages, "
+                "indexed_at = EXCLUDED.indexed_at, "
                 "head = EXCLUDED.head, vector = EXCLUDED.vector",
                 rows,
             )

@@ -21,9 +21,9 @@ def document_filters(query: SearchQuery) -> tuple[str, list]:
     if query.category_ids:
         conditions.append(f"d.category_id IN ({_placeholders(query.category_ids)})")
         params += list(query.category_ids)
-    if query.format:
-        conditions.append("d.format = %s")
-        params.append(query.format)
+    if query.formats:
+        conditions.append(f"d.format IN ({_placeholders(query.formats)})")
+        params += list(query.formats)
     if query.price == "free":
         conditions.append("d.price = 0")
     elif query.price == "paid":

@@ -37,12 +37,17 @@ class Fts5Backend(FullTextBackend):
             )
         SearchEntry.objects.bulk_create(
             [
-                SearchEntry(document_id=e.document_id, published_at=e.published_at, stamp=e.stamp)
+                SearchEntry(
+                    document_id=e.document_id,
+                    published_at=e.published_at,
+                    stamp=e.stamp,
+                    body_pages=e.body_pages,
+                )
                 for e in entries
             ],
             update_conflicts=True,
             unique_fields=["document"],
-            update_fields=["published_at", "stamp", "indexed_at"],
+            update_fields=["published_at", "stamp", "body_pages", "indexed_at"],
         )
 
     def _delete(self, document_ids: list[int]) -> None:
