@@ -6,26 +6,51 @@ Errors are always ``{"error": {"code": ..., "message": ...}}``.
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404, JsonResponse
-from django.urls import reverse
-from django.utils import timezone
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, NinjaAPI, Schema
+from django.views.decorators.csrf import csrf_exempt
+from ninja import File, Form, NinjaAPI, Query
+from ninja import Status as Reply
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile
+from ninja.openapi.docs import Swagger
+from ninja.params.models import BodyModel
 from ninja.security import HttpBearer
 
+from wenyuan.accounts import selectors as account_selectors
 from wenyuan.accounts import services as account_services
-from wenyuan.accounts.models import ApiToken
-from wenyuan.library import selectors
+from wenyuan.accounts import throttles
+from wenyuan.accounts.counters import RateLimited
+from wenyuan.accounts.gates import login_refusal
+from wenyuan.accounts.signals import user_registered
+from wenyuan.api import params
+from wenyuan.api.schemas import (
+    Accepted,
+    DocumentBrief,
+    DocumentOut,
+    DownloadLinkOut,
+    ErrorOut,
+    PageOut,
+    Registration,
+    SearchOut,
+    TokenInfo,
+    TokenOut,
+    TokenRequest,
+    UserOut,
+)
+from wenyuan.commerce.api import router as commerce_router
+from wenyuan.library import entitlements, selectors
 from wenyuan.library import services as library_services
 from wenyuan.library.errors import UploadError
-from wenyuan.library.models import Category, Document, DocumentPage, Format, Status
+from wenyuan.library.models import Category, Document, DocumentPage
 from wenyuan.search.selectors import search_run
+from wenyuan.trust.selectors import quality_shown
 
 
 class ApiError(Exception):
@@ -35,15 +60,21 @@ class ApiError(Exception):
 
 
 def _token_user(request):
+    """The active token's user (noting the use at most once a minute), or None."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
-    token = ApiToken.objects.for_raw(raw.strip())
-    if token is None or not token.user.is_active:
+    found = account_selectors.token_check(raw=raw)
+    if found.token is None:
+        if found.problem == "expired":
+            request.api_token_expired = True
+        if found.problem == "refused":
+            request.api_token_refused = found.reason
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+    account_services.token_touch(token=found.token)
+    request.api_token = found.token
+    return found.token.user
 
 
 class BearerAuth(HttpBearer):
@@ -51,6 +82,12 @@ class BearerAuth(HttpBearer):
         user = _token_user(request)
         if user is not None:
             request.user = user
+        elif getattr(request, "api_token_refused", ""):
+            raise ApiError(403, "login_refused", request.api_token_refused)
+        elif getattr(request, "api_token_expired", False):
+            raise ApiError(
+                401, "token_expired", _("This token has expired. Log in again for a new one.")
+            )
         return user
 
 
@@ -63,12 +100,38 @@ def current_user(request):
     return request.user
 
 
+def _json_body_only(run):
+    """Operations that take a JSON body accept only ``Content-Type: application/json``.
+
+    Anything else is 415: a cross-site HTML form can send ``text/plain`` that happens to
+    be JSON, but never ``application/json`` (that needs a CORS preflight).
+    """
+    if not any(issubclass(model, BodyModel) for model in getattr(run.__self__, "models", ())):
+        return run
+
+    @wraps(run)
+    def checked(request, **kwargs):
+        kind = request.content_type or ""
+        if request.body and not (kind == "application/json" or kind.endswith("+json")):
+            return _error(
+                request,
+                415,
+                "unsupported_media_type",
+                _("Send the request body as JSON, with Content-Type: application/json."),
+            )
+        return run(request, **kwargs)
+
+    return checked
+
+
 api = NinjaAPI(
     title="Wenyuan API",
     version="1",
     description="Documents, search and accounts of a Wenyuan library. Token auth: `Authorization: Bearer <token>`.",
     urls_namespace="api",
+    docs=Swagger(settings={"validatorUrl": None}),  # no badge fetched from elsewhere
 )
+api.add_decorator(_json_body_only, mode="view")
 bearer = BearerAuth()
 
 
@@ -81,6 +144,13 @@ def _api_error(request, exc: ApiError):
     return _error(request, exc.status, exc.code, exc.message)
 
 
+@api.exception_handler(entitlements.AccessDenied)
+def _access_denied(request, exc: entitlements.AccessDenied):
+    response = _error(request, exc.status, exc.code, exc.message)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @api.exception_handler(UploadError)
 def _upload_error(request, exc: UploadError):
     response = _error(request, exc.status, exc.code, exc.message)
@@ -90,6 +160,13 @@ def _upload_error(request, exc: UploadError):
         body = json.loads(response.content)
         body["error"]["document_id"] = exc.document_id
         response = JsonResponse(body, status=exc.status)
+    return response
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request, exc: RateLimited):
+    response = _error(request, 429, exc.code, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
     return response
 
 
@@ -131,112 +208,8 @@ def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "error", str(exc))
 
 
-class Credentials(Schema):
-    username: str
-    password: str
-
-
-class UserOut(Schema):
-    id: int
-    username: str
-
-
-class TokenOut(Schema):
-    token: str
-
-
-class Accepted(Schema):
-    id: int
-    status: str
-
-
-class CategoryOut(Schema):
-    slug: str
-    name: str
-
-
-class DocumentOut(Schema):
-    id: int
-    title: str
-    filename: str
-    format: str
-    size_bytes: int
-    pages: int | None
-    uploaded_at: str
-    published_at: str | None
-    status: str
-    stage: str
-    error: str | None
-    error_code: str | None
-    keywords: list[str]
-    price: int
-    free_pages: int
-    author: str
-    category: CategoryOut | None
-    downloads: int
-    views: int
-    url: str
-    quality: dict
-    ocr_pages: int
-    progress: dict
-    cover_url: str | None
-
-
-class DocumentBrief(Schema):
-    id: int
-    title: str
-    format: str
-    pages: int | None
-    price: int
-    category: str | None
-    published_at: str | None
-    downloads: int
-    url: str
-
-
-class PageOut(Schema):
-    number: int
-    text: str
-    ocr: bool
-
-
-class SearchResult(DocumentBrief):
-    title_html: str
-    snippet: str
-    snippet_html: str
-    snippet_page: int | None
-    snippet_locked: bool
-    page_url: str | None
-
-
-class SearchSuggestion(Schema):
-    keyword: str
-    documents: int
-
-
-class SearchOut(Schema):
-    query: str
-    total: int
-    total_exact: bool
-    page: int
-    per_page: int
-    pages: int
-    sort: str
-    partial: bool
-    suggestions: list[SearchSuggestion]
-    results: list[SearchResult]
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
-
-
-def _document_out(request, document: Document) -> dict:
+def _document_out(request, document: Document, access: entitlements.Access) -> dict:
+    readable = access.may_read(1)
     return {
         "id": document.pk,
         "title": document.title,
@@ -250,9 +223,18 @@ def _document_out(request, document: Document) -> dict:
         "stage": document.stage,
         "error": document.failure_reason or None,
         "error_code": document.error_code or None,
+        "status_reason": (
+            selectors.document_status_reason(document=document)
+            if selectors.document_is_manager(user=current_user(request), document=document)
+            else ""
+        ),
         "keywords": selectors.document_keywords(document=document),
         "price": document.price,
         "free_pages": document.free_pages,
+        "search_free_only": selectors.document_search_free_only(document=document),
+        "vip_free": selectors.document_vip_free(document=document),
+        "readable_pages": access.readable_pages,
+        "entitled": access.may_download,
         "author": document.owner.username,
         "category": (
             {"slug": document.category.slug, "name": document.category.name}
@@ -262,14 +244,20 @@ def _document_out(request, document: Document) -> dict:
         "downloads": document.downloads,
         "views": document.views,
         "url": request.build_absolute_uri(document.get_absolute_url()),
-        "quality": {},
+        "quality": quality_shown(
+            document=document,
+            full=selectors.document_is_manager(user=current_user(request), document=document)
+            or (access.readable_pages >= document.pages > 0),
+        ),
         "ocr_pages": document.ocr_pages,
         "progress": {"done": document.progress_done, "total": document.progress_total},
         "cover_url": (
-            request.build_absolute_uri(reverse("library:cover", args=[document.pk]))
+            request.build_absolute_uri(selectors.cover_url(document=document, first_page=readable))
             if document.asset_key
             else None
         ),
+        "outline": selectors.document_outline(access=access),
+        "metadata": selectors.document_source_metadata(document=document),
     }
 
 
@@ -287,6 +275,18 @@ def _brief(request, document: Document) -> dict:
     }
 
 
+def category_get(slug: str) -> Category | None:
+    """The category a filter or an upload names; 404 ``unknown_category`` for none."""
+    if not slug:
+        return None
+    chosen = Category.objects.filter(slug=slug).first()
+    if chosen is None:
+        raise ApiError(
+            404, "unknown_category", _("There is no category %(slug)s.") % {"slug": slug}
+        )
+    return chosen
+
+
 ERRORS = {
     400: ErrorOut,
     401: ErrorOut,
@@ -301,136 +301,195 @@ ERRORS = {
 
 
 @api.post("/auth/register", response={201: UserOut, **ERRORS}, tags=["accounts"])
-def register(request, payload: Credentials):
+def register(request, payload: Registration):
+    """Create an account (JSON only; limited per address and for the whole site)."""
+    if not account_services.registration_open():
+        raise ApiError(403, "registration_closed", _("Registration is closed."))
+    throttles.registration_check_api(request=request)
     try:
-        user = account_services.user_create(
-            username=payload.username.strip(), password=payload.password
-        )
+        user = account_services.user_create(username=payload.username, password=payload.password)
     except DjangoValidationError as exc:
+        codes = (
+            {e.code for e in exc.error_dict.get("username", [])}
+            if hasattr(exc, "error_dict")
+            else set()
+        )
+        if codes & {"unique", "username_taken"}:
+            raise ApiError(409, "username_taken", _("That user name is taken.")) from None
         raise ApiError(400, "invalid_account", " ".join(exc.messages)) from None
     except IntegrityError:
         raise ApiError(409, "username_taken", _("That user name is taken.")) from None
-    return 201, {"id": user.pk, "username": user.username}
+    throttles.registration_done()
+    user_registered.send(sender=type(user), user=user)
+    return Reply(201, {"id": user.pk, "username": user.username})
 
 
 @api.post("/auth/token", response={200: TokenOut, **ERRORS}, tags=["accounts"])
-def token(request, payload: Credentials):
-    if account_services.login_rate_limited(
-        ip=account_services.client_ip(request), username=payload.username
-    ):
-        raise ApiError(
-            429,
-            "rate_limited",
-            _("Too many log-in attempts. Please wait a few minutes and try again."),
-        )
+def token(request, payload: TokenRequest, response: HttpResponse):
+    """A new API token. After repeated failures for an account from a client that never
+    logged in to it, the client must wait (429 with Retry-After), longer each time; a
+    client holding the device cookie of an earlier successful log-in need not."""
+    gate = throttles.login_attempt_check(request=request, username=payload.username)
+    throttles.login_wait_refuse(gate=gate)
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
+        throttles.login_attempt_failed(gate=gate)
         raise ApiError(401, "bad_credentials", _("Wrong user name or password."))
-    return {"token": account_services.token_issue(user=user)}
+    refusal = login_refusal(user=user)
+    if refusal:
+        raise ApiError(403, "login_refused", refusal)
+    throttles.login_attempt_succeeded(gate=gate, request=request, response=response)
+    created, raw = account_services.token_create(
+        user=user,
+        name=payload.name or request.headers.get("User-Agent", "")[:100],
+        days=payload.expires_days,
+    )
+    return {"token": raw, "id": created.pk, "name": created.name, "expires_at": created.expires_at}
+
+
+@api.get("/auth/tokens", auth=bearer, response={200: list[TokenInfo], **ERRORS}, tags=["accounts"])
+def tokens_list(request):
+    """The caller's API tokens (never their values), `current` marking the one in use."""
+    current = getattr(request, "api_token", None)
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "prefix": t.prefix,
+            "created_at": t.created_at,
+            "last_used_at": t.last_used_at,
+            "expires_at": t.expires_at,
+            "expired": t.expired,
+            "current": current is not None and t.pk == current.pk,
+        }
+        for t in account_selectors.tokens_of(user=request.user)
+    ]
+
+
+@api.delete(
+    "/auth/tokens/{int:token_id}", auth=bearer, response={204: None, **ERRORS}, tags=["accounts"]
+)
+def token_delete(request, token_id: int):
+    """Revoke one of the caller's tokens (the one in use too)."""
+    if not account_services.token_revoke(user=request.user, token_id=token_id):
+        raise Http404
+    return Reply(204, None)
 
 
 @api.post("/documents", auth=bearer, response={202: Accepted, **ERRORS}, tags=["documents"])
 def document_create(
     request,
     file: File[UploadedFile],
-    title: Form[str] = "",
-    category: Form[str] = "",
-    price: Form[int] = 0,
-    free_pages: Form[int | None] = None,
-    description: Form[str] = "",
+    fields: Form[params.UploadFields],
 ):
-    chosen = None
-    if category:
-        chosen = Category.objects.filter(slug=category).first()
-        if chosen is None:
-            raise ApiError(
-                400, "unknown_category", _("There is no category %(slug)s.") % {"slug": category}
-            )
-    if price < 0 or (free_pages is not None and free_pages < 0):
-        raise ApiError(400, "invalid_request", _("Price and free pages cannot be negative."))
+    """Upload a document (multipart).  413 over the size limit, 415 for a format that is
+    not supported, 400 for a file that is empty, damaged, encrypted or a duplicate."""
+    throttles.upload_rate_check(request=request)
     document = library_services.document_upload(
         owner=request.user,
         file=file,
         filename=file.name or "",
-        title=title,
-        category=chosen,
-        price=price,
-        free_pages=free_pages,
-        description=description,
+        title=fields.title,
+        category=category_get(fields.category),
+        price=fields.price,
+        free_pages=fields.free_pages,
+        description=fields.description,
+        search_free_only=fields.search_free_only,
+        vip_free=fields.vip_free,
     )
-    return 202, {"id": document.pk, "status": document.status}
+    return Reply(202, {"id": document.pk, "status": document.status})
 
 
 @api.get("/documents/{int:document_id}", response={200: DocumentOut, **ERRORS}, tags=["documents"])
 def document_get(request, document_id: int):
-    document = selectors.document_get_for_user(user=current_user(request), pk=document_id)
-    return _document_out(request, document)
+    access = entitlements.document_access_get(user=current_user(request), pk=document_id)
+    return _document_out(request, access.document, access)
 
 
-def _readable_page(request, document_id: int, number: int):
-    user = current_user(request)
-    document = selectors.document_get_for_user(user=user, pk=document_id)
-    if document.status != Status.PUBLISHED or number < 1 or number > (document.pages or 0):
-        raise Http404
-    if number > selectors.document_viewable_pages(user=user, document=document):
-        raise ApiError(403, "locked", _("This page is locked. Purchase the document to read it."))
-    return document
+PAGE_ERRORS = {**ERRORS, 451: ErrorOut}
 
 
 @api.get(
     "/documents/{int:document_id}/pages/{int:number}",
-    response={200: None, **ERRORS},
+    response={200: None, **PAGE_ERRORS},
     tags=["documents"],
     openapi_extra={
-        "responses": {"200": {"description": "The page image", "content": {"image/webp": {}}}}
+        "responses": {200: {"description": "The page image", "content": {"image/webp": {}}}}
     },
 )
-def document_page(request, document_id: int, number: int, size: str = "read"):
+def document_page(request, document_id: int, number: int, size: params.PageSize = "read"):
     """The page image (WebP; `size=read` for the reader, `size=zoom` for the large one); 403 while locked."""
-    document = _readable_page(request, document_id, number)
-    if size not in selectors.PAGE_SIZES:
-        raise ApiError(400, "invalid_request", _("size must be read or zoom."))
+    access = entitlements.document_get_readable(
+        user=current_user(request), pk=document_id, page=number
+    )
     from django.http import FileResponse
 
     from wenyuan.core.storage import get_storage
 
-    name = selectors.page_image_name(document=document, number=number, size=size)
-    response = FileResponse(get_storage().open(name, "rb"), content_type="image/webp")
+    name = selectors.page_image_name(document=access.document, number=number, size=size)
+    storage = get_storage()
+    if not access.document.asset_key or not storage.exists(name):
+        raise Http404
+    response = FileResponse(storage.open(name, "rb"), content_type="image/webp")
     response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 @api.get(
     "/documents/{int:document_id}/pages/{int:number}/text",
-    response={200: PageOut, **ERRORS},
+    response={200: PageOut, **PAGE_ERRORS},
     tags=["documents"],
 )
 def document_page_text(request, document_id: int, number: int):
     """The text layer of one page (OCR text for scanned pages); 403 while locked."""
-    document = _readable_page(request, document_id, number)
-    page = DocumentPage.objects.get(document=document, number=number)
+    access = entitlements.document_get_readable(
+        user=current_user(request), pk=document_id, page=number
+    )
+    page = DocumentPage.objects.filter(document=access.document, number=number).first()
+    if page is None:
+        raise Http404
     return {"number": page.number, "text": page.text, "ocr": page.ocr}
 
 
 @api.get(
     "/documents/{int:document_id}/download",
     auth=None,
-    response={200: None, **ERRORS},
+    response={200: None, 402: ErrorOut, **PAGE_ERRORS},
     tags=["documents"],
 )
 def document_download(request, document_id: int):
-    """The original file; Range requests are honoured.  402 without entitlement."""
+    """The original file; Range requests are honoured.  401 signed out, 402 without
+    entitlement.  Counted once a day per user, whole or from byte 0; rate-limited per
+    user and address (429)."""
     user = current_user(request)
-    document = selectors.document_get_for_user(user=user, pk=document_id)
-    if not user.is_authenticated:
-        raise ApiError(401, "unauthorized", _("Log in first: send Authorization: Bearer <token>."))
-    if not selectors.document_is_entitled(user=user, document=document):
-        raise ApiError(
-            402,
-            "payment_required",
-            _("This document must be purchased before it can be downloaded."),
-        )
+    entitlements.document_get_downloadable(user=user, pk=document_id, claim=False)
+    throttles.download_rate_check(request=request, user=user)
+    document = entitlements.document_get_downloadable(user=user, pk=document_id)
     return library_services.document_download_response(request, document=document)
+
+
+@api.get(
+    "/documents/{int:document_id}/download-link",
+    auth=None,
+    response={200: DownloadLinkOut, 402: ErrorOut, **PAGE_ERRORS},
+    tags=["documents"],
+)
+def document_download_link(request, document_id: int):
+    """A short-lived signed link to the original, for the caller only (send the same
+    bearer token, or use it in the signed-in browser); the entitlement is checked again
+    when it is used.  Download managers can resume it with Range until it expires."""
+    from datetime import UTC, datetime
+
+    from wenyuan.library import delivery
+
+    user = current_user(request)
+    document = entitlements.document_get_downloadable(user=user, pk=document_id, claim=False)
+    link = delivery.download_link_make(document=document, user=user)
+    return {
+        "url": request.build_absolute_uri(link.path),
+        "expires_at": datetime.fromtimestamp(link.expires, UTC).isoformat(),
+    }
 
 
 @api.get(
@@ -468,61 +527,30 @@ def favorite_remove(request, document_id: int):
 
 
 @api.get("/search", response={200: SearchOut, **ERRORS}, tags=["search"])
-def search(
-    request,
-    q: str = "",
-    category: str = "",
-    format: str = "",
-    price: str = "",
-    pages_min: int | None = None,
-    pages_max: int | None = None,
-    sort: str = "relevance",
-    page: int = 1,
-    per_page: int = 20,
-):
+def search(request, filters: Query[params.SearchParams]):
     """Full-text search in titles, keywords and page text.
 
     Words are ANDed; `"exact phrase"` and `-excluded` work.  `category` includes its
-    subcategories; `price` is `free` or `paid`; `sort` is `relevance`, `newest` (latest
-    uploads first) or `downloads`.  With very many matches `total` is an estimate
-    (`total_exact` is false) and at most 1,000 results are paged through.  A snippet from a page the caller may not read is never sent: the result
-    says on which page it matched (`snippet_locked`).
+    subcategories (404 `unknown_category` when there is none); `format` is a family
+    (`word`, `ppt`, `excel`, `pdf`, `txt`, `ebook`) or one format; `price` is `free` or
+    `paid`; `sort` is `relevance`, `newest` (latest uploads first) or `downloads`.  With
+    very many matches `total` is an estimate (`total_exact` is false) and at most 1,000
+    results are paged through.  Snippets come only from pages the caller may read
+    (`snippet_page`); nothing in a result says whether or where a locked page matched
+    (`snippet_locked` is always false).
     """
-    from wenyuan.search.backends import SORTS
-    from wenyuan.search.backends.base import PRICES
-    from wenyuan.search.selectors import MAX_PER_PAGE
-
-    if sort not in SORTS:
-        raise ApiError(400, "invalid_request", _("sort must be one of: %s") % ", ".join(SORTS))
-    if price not in PRICES:
-        raise ApiError(400, "invalid_request", _("price must be free, paid or empty."))
-    if format and format not in Format.values:
-        raise ApiError(400, "invalid_request", _("Unknown format %(format)s.") % {"format": format})
-    if not 1 <= per_page <= MAX_PER_PAGE or page < 1:
-        raise ApiError(
-            400,
-            "invalid_request",
-            _("page must be at least 1 and per_page between 1 and %(max)s.")
-            % {"max": MAX_PER_PAGE},
-        )
-    chosen = None
-    if category:
-        chosen = Category.objects.filter(slug=category).first()
-        if chosen is None:
-            raise ApiError(
-                400, "unknown_category", _("There is no category %(slug)s.") % {"slug": category}
-            )
+    chosen = category_get(filters.category)
     found = search_run(
         user=current_user(request),
-        text=q,
+        text=filters.q,
         category=chosen,
-        fmt=format,
-        price=price,
-        pages_min=pages_min,
-        pages_max=pages_max,
-        sort=sort,
-        page=page,
-        per_page=per_page,
+        fmt=filters.format,
+        price=filters.price,
+        pages_min=filters.pages_min,
+        pages_max=filters.pages_max,
+        sort=filters.sort,
+        page=filters.page,
+        per_page=filters.per_page,
     )
     return {
         "query": found.query.raw,
@@ -541,9 +569,36 @@ def search(
                 "snippet": hit.snippet.text,
                 "snippet_html": str(hit.snippet.html),
                 "snippet_page": hit.snippet.page,
-                "snippet_locked": hit.snippet.locked,
+                "snippet_locked": False,
                 "page_url": request.build_absolute_uri(hit.page_url) if hit.page_url else None,
             }
             for hit in found.hits
         ],
     }
+
+
+from wenyuan.api import lists as _lists  # noqa: E402
+
+_lists.register(api, bearer=bearer, errors=ERRORS)
+
+api.add_router("", commerce_router, auth=bearer)  # purchases, wallet, shares, withdrawals
+api.add_router("", "wenyuan.service.api.router", auth=bearer)  # support tickets
+
+# Staff endpoints live in their own module (wenyuan/api/staff.py).
+from wenyuan.api import staff as _staff  # noqa: E402
+
+_staff.register(api)
+
+api.add_router("", "wenyuan.commerce.payments.api.router")  # top-ups and payment notifications
+
+# Trust: complaints, copyright notices, notifications, sanctions (docs/trust.md).
+from wenyuan.trust import api as _trust  # noqa: E402
+
+_trust.register(api, bearer=bearer, staff_bearer=_staff.StaffBearer())
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/ (a malformed id: ``/api/documents/null,null/favorite``):
+    the JSON error, never the HTML page."""
+    return _error(request, 404, "not_found", _("Not found."))
