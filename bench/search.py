@@ -249,6 +249,7 @@ def child(args) -> None:
                             published_at=published[d.number],
                             pages=d.pages,
                         ),
+                        body_pages=d.pages,
                     )
                 )
             t0 = time.perf_counter()

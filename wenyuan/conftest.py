@@ -1,4 +1,8 @@
-"""Shared fixtures: users, sample documents built on the fly, and the shared corpus."""
+"""Shared fixtures: users, sample documents built on the fly, and the shared corpus.
+
+The suite runs in parallel (pytest-xdist, ``./dev test``): see docs/testing.md for what a
+test must do to stay out of its neighbours' way.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,22 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# No deadline: a timing assertion on a shared 2-core machine is a flaky test.  In CI the
+# examples are derived from the test itself, so a run is the same each time.
+hypothesis_settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.register_profile(
+    "ci", parent=hypothesis_settings.get_profile("default"), derandomize=True, database=None
+)
+# `pytest --hypothesis-profile=hunt` to look harder for a counter-example.
+hypothesis_settings.register_profile(
+    "hunt", parent=hypothesis_settings.get_profile("default"), max_examples=5000
+)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
 
 CORPUS = Path(
     os.environ.get("WENYUAN_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
@@ -26,6 +46,41 @@ def corpus_path(relative: str) -> Path:
 needs_soffice = pytest.mark.skipif(
     shutil.which("soffice") is None, reason="LibreOffice is not installed"
 )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests last: in a parallel run they start once the quick ones are done, so the
+    whole-corpus run does not share the machine (and its time limits) with the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _site_settings_forgotten():
+    """Each test starts without another test's cached site settings (its rows are rolled
+    back, but a process keeps its copy for a few seconds)."""
+    from wenyuan.core.sitesettings import cache_forget
+
+    cache_forget()
+    yield
+    cache_forget()
+
+
+@pytest.fixture
+def redis_env():
+    """``REDIS_URL`` and a ``WENYUAN_REDIS_PREFIX`` of this test's own, for child_env().
+
+    Everyone's tests share the one database ``WENYUAN_TEST_REDIS`` names, so nothing is
+    flushed: the keys made under the prefix are deleted afterwards."""
+    redis = pytest.importorskip("redis")
+    from wenyuan.testing import redis_delete_prefixed, redis_prefix, redis_test_url
+
+    url, prefix = redis_test_url(), redis_prefix()
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis does not answer at {url}")
+    yield {"REDIS_URL": url, "WENYUAN_REDIS_PREFIX": prefix}
+    redis_delete_prefixed(url, prefix)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""System checks: writable folders, the converter binary and the warm converter pool."""
+"""System checks: writable folders, the converter binary, the warm converter pool, the sandbox."""
 
 import os
 
@@ -38,4 +38,24 @@ def wenyuan_checks(app_configs, **kwargs):
                     id="wenyuan.W002",
                 )
             )
+    problems += _sandbox_checks()
     return problems
+
+
+def _sandbox_checks():
+    from wenyuan.conversion.sandbox import sandbox_problem
+
+    problem = sandbox_problem()
+    if not problem:
+        return []
+    return [
+        Warning(
+            f"Converter children run without the sandbox ({problem}): LibreOffice, the page "
+            "renderer, Tesseract and the preprocessing children keep their process groups, "
+            "time, memory and output limits and a scrubbed environment, but can reach the "
+            "network and read the files this user can. Install bubblewrap (Debian: apt-get "
+            "install bubblewrap) on a kernel that allows user namespaces; see "
+            "docs/containment.md.",
+            id="wenyuan.W003",
+        )
+    ]

@@ -26,7 +26,8 @@ from wenyuan.demo.builder import (
     split_evenly,
 )
 
-pytestmark = []  # plain tests: no database access
+# Plain tests, no database access; in one xdist worker, so the module fixtures are built once.
+pytestmark = [pytest.mark.xdist_group("demo-files")]
 
 HAVE_SOFFICE = shutil.which("soffice") is not None
 requires_soffice = pytest.mark.skipif(

@@ -40,3 +40,17 @@ def test_a_pool_with_uno_or_the_cold_converter_is_not_reported(settings):
     if uno_python("", soffice_path()) is None:
         pytest.skip("no Python with LibreOffice's uno module on this machine")
     assert "wenyuan.W002" not in _ids()
+
+
+def test_the_sandbox_is_reported_only_when_children_run_without_it(settings, capsys):
+    from wenyuan.conversion.sandbox import sandbox_problem
+
+    settings.WENYUAN_SANDBOX = "off"
+    assert "wenyuan.W003" in _ids()
+    call_command("check")
+    assert "without the sandbox (WENYUAN_SANDBOX=off)" in capsys.readouterr().err
+    settings.WENYUAN_SANDBOX = "auto"
+    if sandbox_problem():
+        assert "wenyuan.W003" in _ids()  # and it says why: bwrap missing or refused
+    else:
+        assert "wenyuan.W003" not in _ids()
