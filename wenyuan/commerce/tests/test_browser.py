@@ -96,19 +96,6 @@ def _log_in(page, username: str, password: str = "a strong passphrase 1") -> Non
     page.click("form.form button[type=submit]")
 
 
-def _no_registry() -> bool:
-    try:
-        from wenyuan.library import entitlements  # noqa: F401
-    except ImportError:
-        return True
-    return False
-
-
-@pytest.mark.xfail(
-    _no_registry(),
-    reason="a purchase unlocks pages through the entitlement registry (branch entitle)",
-    strict=True,
-)
 def test_the_seed_page_sold_shared_read_and_downloaded_in_chinese(tmp_path, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     with live_site("sqlite", tmp_path, worker=True) as site:
