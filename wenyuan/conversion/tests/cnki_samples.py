@@ -12,7 +12,7 @@ this repository (see ``files/MANIFEST.tsv``; ``test_cnki.py`` reads them from
 * KDH: the 254-byte ``KDH 2.00`` header, then the whole PDF XORed with ``FZHMEI``;
 * HN: an ``HN\\0\\0`` header with the page count at 0x90, an empty table of contents at
   0x158, a 20-byte record a page, then each page's (empty) text section and its picture
-  (type 2, a JPEG), which the OCR stage reads.
+  (type 2, a JPEG stored bottom row first), which the OCR stage reads.
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def page_jpeg(title: str, line: str) -> bytes:
     for row in range(6):
         draw.text((80, 200 + row * 60), line, font=_font(30), fill="black")
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
+    # Picture type 2 is stored bottom row first (caj2pdf turns it over); type 1 is not.
+    image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(out, "JPEG", quality=85)
     return out.getvalue()
 
 
