@@ -130,11 +130,19 @@ def main() -> None:
         f"| {label} | `{fmt}` | {family} | {pages} | {median:.2f} | {per_page:.3f} |"
         for label, fmt, family, pages, median, per_page in rows
     )
+    cnki_note = (
+        '\nThe "real" CNKI rows are the public CNKI samples of '
+        "`wenyuan/conversion/tests/files/MANIFEST.tsv` (`--cnki DIR`; not in the repository: "
+        "their content is under copyright); the 44-page NH is JBIG pictures, decoded by "
+        "caj2pdf's own decoder."
+        if cnki
+        else ""
+    )
     body = f"""
 `.venv/bin/python bench/formats.py` (median of {args.rounds} conversions per sample, to PDF
 only: rendering and OCR not included). **Taken under load**: other engineers' test runs
 shared the 2 cores (load average {load:.2f} at start), so the numbers are an upper bound
-and noisy. No speed claim is made; this is how long each family's `to_pdf` takes here.
+and noisy. No speed claim is made; this is how long each family's `to_pdf` takes here.{cnki_note}
 
 | format | sniffed as | family | pages | seconds | s/page |
 | --- | --- | --- | ---: | ---: | ---: |
