@@ -5,17 +5,19 @@
 FROM python:3.11-slim-bookworm
 
 # The site's Debian packages: the SERVE_PACKAGES list of ./dev (LibreOffice, CJK fonts,
-# Tesseract, bubblewrap, calibre for e-books, …) plus the PostgreSQL client for `wenyuan backup`.
+# Tesseract, bubblewrap, calibre for e-books, mupdf-tools and the build parts of
+# caj2pdf-restructured for CNKI files, …) plus the PostgreSQL client for `wenyuan backup`.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
       python3-uno fonts-noto-cjk fonts-wqy-zenhei tesseract-ocr tesseract-ocr-chi-sim \
-      bubblewrap libgxps-utils djvulibre-bin calibre postgresql-client \
+      bubblewrap libgxps-utils djvulibre-bin calibre mupdf-tools \
+      libjbig2dec0-dev pkg-config g++ postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY requirements.lock ./
-RUN pip install --no-cache-dir -r requirements.lock
+RUN LIBJBIG2DEC=1 pip install --no-cache-dir -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY wenyuan ./wenyuan
 RUN pip install --no-cache-dir --no-deps . \

@@ -5,10 +5,13 @@
 One sample of every format that can be made on this machine (``wenyuan/conversion/tests/
 samples.py``: LibreOffice's own exports, WPS names over Word/Excel/PowerPoint 97
 containers, an XPS package, DjVu pages from ``c44``, scans drawn by Pillow, e-books calibre
-writes from an FB2 written there and a CHM from ``chmcmd``) is converted
-to PDF by the family the registry gives it, under the same containment as in production
+writes from an FB2 written there and a CHM from ``chmcmd``, OFD drawn by ``ofd_samples.py``
+and the two real e-invoices of ``tests/files``, CNKI files built by ``cnki_samples.py``) is
+converted to PDF by the family the registry gives it, under the same containment as in production
 (the configured converter: the warm LibreOffice pool, warmed up first; ``xpstopdf`` and
-``ddjvu`` in sandboxed children; images in a ``prepare`` child).  The median of
+``ddjvu`` in sandboxed children; images in a ``prepare`` child; OFD and CNKI in contained
+Python children).  ``--cnki DIR`` adds the real CNKI samples of ``tests/files/MANIFEST.tsv``
+found in DIR (they are not redistributable, so not in the repository).  The median of
 ``--rounds`` conversions is divided by the PDF's page count.  Rendering, OCR and
 indexing are not included (they are per page whatever the format; see "Pipeline").
 
@@ -47,8 +50,8 @@ CASES = [
 ]
 
 
-def _samples(folder: Path) -> list[tuple[str, str, bytes]]:
-    from wenyuan.conversion.tests import samples
+def _samples(folder: Path, cnki: dict[str, bytes] | None) -> list[tuple[str, str, bytes]]:
+    from wenyuan.conversion.tests import cnki_samples, ofd_samples, samples
 
     found = [(label, name, samples.office_sample(folder, sample)) for label, name, sample in CASES]
     found.append(("WordPerfect 5", "a.wpd", samples.wordperfect5_bytes()))
@@ -63,6 +66,16 @@ def _samples(folder: Path) -> list[tuple[str, str, bytes]]:
         found.append(("FB2 (calibre)", "a.fb2", samples.fb2_bytes()))
         if shutil.which("chmcmd"):
             found.append(("CHM (calibre)", "a.chm", samples.chm_bytes(books / "chm")))
+        found.append(("EPUB (written by calibre)", "a.epub", samples.calibre_book(books, "epub")))
+    found.append(("OFD (drawn here)", "a.ofd", ofd_samples.ofd_bytes()))
+    files = ROOT / "wenyuan" / "conversion" / "tests" / "files"
+    for name in ("ofdrw__invoice-sample.ofd", "ofdrw__invoice-with-list.ofd"):
+        found.append((f"OFD e-invoice ({name})", "a.ofd", (files / name).read_bytes()))
+    found.append(("CAJ (built here)", "a.caj", cnki_samples.caj_bytes()))
+    found.append(("KDH (built here)", "a.caj", cnki_samples.kdh_bytes()))
+    found.append(("NH, JPEG pages (built here)", "a.nh", cnki_samples.hn_bytes()))
+    for name in sorted(cnki or ()):
+        found.append((f"real {name}", name, cnki[name]))
     found.append(("TSV", "a.tsv", "项目\t预算\n办公用品\t1200\n差旅费\t5000\n".encode("gb18030")))
     return found
 
@@ -71,7 +84,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--cnki", type=Path, help="a folder with the real CNKI samples")
     args = parser.parse_args()
+    cnki = {}
+    if args.cnki:
+        cnki = {path.name: path.read_bytes() for path in sorted(args.cnki.glob("*.caj"))}
     tmp = Path(tempfile.mkdtemp(prefix="wenyuan-bench-formats-"))
     os.environ["WENYUAN_HOME"] = str(tmp / "home")
     os.environ["DJANGO_SETTINGS_MODULE"] = "wenyuan.settings"
@@ -89,7 +106,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     rows = []
     warmed = False
-    for label, name, data in _samples(tmp / "samples"):
+    for label, name, data in _samples(tmp / "samples", cnki):
         fmt = sniff_here(io.BytesIO(data), name).format
         family = family_for(fmt)
         times, pages = [], 0
@@ -113,11 +130,19 @@ def main() -> None:
         f"| {label} | `{fmt}` | {family} | {pages} | {median:.2f} | {per_page:.3f} |"
         for label, fmt, family, pages, median, per_page in rows
     )
+    cnki_note = (
+        '\nThe "real" CNKI rows are the public CNKI samples of '
+        "`wenyuan/conversion/tests/files/MANIFEST.tsv` (`--cnki DIR`; not in the repository: "
+        "their content is under copyright); the 44-page NH is JBIG pictures, decoded by "
+        "caj2pdf's own decoder."
+        if cnki
+        else ""
+    )
     body = f"""
 `.venv/bin/python bench/formats.py` (median of {args.rounds} conversions per sample, to PDF
 only: rendering and OCR not included). **Taken under load**: other engineers' test runs
 shared the 2 cores (load average {load:.2f} at start), so the numbers are an upper bound
-and noisy. No speed claim is made; this is how long each family's `to_pdf` takes here.
+and noisy. No speed claim is made; this is how long each family's `to_pdf` takes here.{cnki_note}
 
 | format | sniffed as | family | pages | seconds | s/page |
 | --- | --- | --- | ---: | ---: | ---: |

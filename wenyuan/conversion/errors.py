@@ -35,6 +35,10 @@ MESSAGES = {
     ),
     "output_too_large": _("Converting the file produced more than %(limit)s MB and was stopped."),
     "format_off": _("%(format)s files cannot be converted on this server: %(problem)s."),
+    "unsupported_variant": _(
+        "This CAJ variant is not supported yet (%(variant)s). Open the file in CNKI's "
+        "CAJViewer, save or print it as PDF and upload that."
+    ),
 }
 
 

@@ -15,6 +15,7 @@ import olefile
 from charset_normalizer import from_bytes
 
 from wenyuan.conversion import formats as registry
+from wenyuan.conversion.cnki import cnki_variant
 
 # The registry's tables: every registered format's MIME type and the extensions a user
 # may reasonably give it.
@@ -109,6 +110,8 @@ def sniff_here(fileobj, filename: str = "") -> Sniffed:
         return settled
     if head.startswith(UMD_MAGIC):
         return Sniffed(None, unsupported="umd")
+    if cnki_variant(head) == "teb":  # CNKI's TEB: sniffed to be refused with a reason
+        return Sniffed(None, unsupported="teb")
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(fileobj)
     if head.startswith(OLE_MAGIC):

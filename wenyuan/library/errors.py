@@ -38,8 +38,8 @@ def unsupported():
         "unsupported_format",
         _(
             "Unsupported format. Upload an Office or WPS document, a PDF, OFD, XPS or DjVu "
-            "file, an e-book (EPUB, MOBI, AZW3, FB2, CHM), an image or a text file "
-            "(%(extensions)s)."
+            "file, an e-book (EPUB, MOBI, AZW3, FB2, CHM), an image, a CNKI file (CAJ, KDH, "
+            "NH) or a text file (%(extensions)s)."
         )
         % {"extensions": ", ".join(extensions)},
         status=415,
@@ -52,6 +52,10 @@ def unsupported_version(kind: str):
             "Hangul HWP 5 files (Hangul 2002 and later) cannot be converted yet; only HWP 97 "
             "(HWP 3) is read. Save the document as DOCX, HWP 97 or PDF in Hangul and upload "
             "that."
+        ),
+        "teb": _(
+            "This CAJ variant is not supported yet (TEB): no converter reads it. Open the file "
+            "in CNKI's CAJViewer, save or print it as PDF and upload that."
         ),
         "umd": _(
             "UMD e-books cannot be converted: no maintained converter reads them. Convert the "

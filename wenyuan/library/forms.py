@@ -131,6 +131,7 @@ GROUP_LABELS = {
     "fixed": _("PDF, OFD, XPS and DjVu"),
     "ebook": _("E-books"),
     "image": _("Images and scans"),
+    "cnki": _("CNKI (CAJ, KDH, NH)"),
     "text": _("Text and tables"),
 }
 

@@ -1,7 +1,7 @@
 """The registry of format families: what Wenyuan accepts and how each becomes a PDF.
 
 Each family is a module of this package (``office``, ``text``, ``pdf``, ``ebook``,
-``fixed``, ``images``) that builds a ``Family`` and registers it with ``family_register``,
+``calibre``, ``fixed``, ``images``, ``cnki``) that builds a ``Family`` and registers it with ``family_register``,
 as a plugin would:
 
 * ``formats``: the sniffed types it takes (the key stored in ``Document.format``, a label,
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # The groups of the upload page, in the order a person thinks of them.
-GROUPS = ("office", "fixed", "ebook", "image", "text")
+GROUPS = ("office", "fixed", "ebook", "image", "cnki", "text")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ def _builtins() -> None:
     if not _families:
         from wenyuan.conversion.formats import (  # noqa: F401  (they register themselves)
             calibre,
+            cnki,
             ebook,
             fixed,
             images,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pypdfium2
 import pytest
@@ -103,3 +104,47 @@ def test_hostile_and_broken_ofd_are_refused(upload, process, django_capture_on_c
         document = upload(ofd_bytes(page_xml=lambda lines: "<ofd:Page"), "broken.ofd")
     document = process(document)
     assert document.status == "failed" and document.error_code == "corrupt"
+
+
+# Real e-invoices from ofdrw's test resources (Apache-2.0; files/MANIFEST.tsv): name, page
+# sizes in millimetres, and words each page must show as text.
+FILES = Path(__file__).resolve().parent / "files"
+LIST_PAGE = ((210, 297), ["销售货物或者提供应税劳务、服务清单", "财天下科技有限公司"])
+REAL_INVOICES = {
+    "ofdrw__invoice-sample.ofd": [
+        (
+            (210, 140),
+            ["重庆增值税电子普通发票", "科游迈利有限公司", "杭州融易算企业管理咨询有限公司"],
+        )
+    ],
+    "ofdrw__invoice-with-list.ofd": [
+        ((210, 140), ["重庆增值税电子普通发票", "财天下科技有限公司", "详见销货清单"]),
+        *[LIST_PAGE] * 4,
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_INVOICES))
+def test_real_e_invoices_render_legibly_with_their_pages(name, tmp_path):
+    result = tmp_path / "invoice.pdf"
+    expected = REAL_INVOICES[name]
+    assert ofd_render(FILES / name, result) == len(expected)
+    pdf = pypdfium2.PdfDocument(result)
+    for page, (size, words) in zip(pdf, expected, strict=True):
+        assert tuple(round(side / 72 * 25.4) for side in page.get_size()) == size
+        text = page.get_textpage().get_text_range()
+        assert all(word in text for word in words), text
+    # The title is drawn in the invoice's brown-red, the frame lines too: not a blank page.
+    bitmap = pdf[0].render(scale=2).to_pil().convert("RGB")
+    colours = bitmap.getcolors(maxcolors=1 << 20)
+    reddish = sum(count for count, (r, g, b) in colours if r > 120 and r > b + 50 and g < 120)
+    assert reddish > 2000
+
+
+@pytest.mark.slow
+def test_a_real_e_invoice_publishes_with_its_pages_and_text(published):
+    data = (FILES / "ofdrw__invoice-with-list.ofd").read_bytes()
+    document = published(data, "电子发票.pdf")  # a wrong name: the bytes say OFD
+    assert document.format == "ofd" and document.pages == 5
+    assert "重庆增值税电子普通发票" in document.page_set.get(number=1).text
+    assert "财天下科技有限公司" in document.page_set.get(number=5).text
