@@ -270,7 +270,13 @@ def _subjects(request, user, user_scope: str, address_scope: str) -> list[tuple[
 
 
 def _take_all(subjects: list[tuple[str, str]], rate: tuple[int, int], message) -> None:
-    """Take one from each subject's allowance, or nothing at all (RateLimited)."""
+    """Take one from each subject's allowance, or nothing at all (RateLimited). A subject
+    already at its limit is refused by reading alone: hammering costs no writes."""
+    limit, period = rate
+    for scope, subject in subjects:
+        seen = counter_get(scope=scope, subject=subject, period=period)
+        if seen.count >= limit:
+            raise _limited(message, seen.seconds_left(limit))
     done = []
     for scope, subject in subjects:
         taken = counter_take(scope=scope, subject=subject, rate=rate)
@@ -309,12 +315,8 @@ def page_image_rate_check(*, request, user) -> None:
     forged URLs and 304 revalidations all count alike and a refusal says nothing about
     the page. Once over the limit a request is refused by reading the counter alone (no
     write), so a scraper hammering away costs the database reads, not writes."""
-    scope, subject = _subjects(request, user, "page-image-user", "page-image-address")[0]
-    limit, period = settings.WENYUAN_PAGE_IMAGE_RATE
-    message = _("Too many page images requested. Please try again in %(wait)s.")
-    seen = counter_get(scope=scope, subject=subject, period=period)
-    if seen.count >= limit:
-        raise _limited(message, seen.seconds_left(limit))
-    taken = counter_take(scope=scope, subject=subject, rate=(limit, period))
-    if not taken.ok:
-        raise _limited(message, taken.retry_after)
+    _take_all(
+        _subjects(request, user, "page-image-user", "page-image-address")[:1],
+        settings.WENYUAN_PAGE_IMAGE_RATE,
+        _("Too many page images requested. Please try again in %(wait)s."),
+    )
