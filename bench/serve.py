@@ -134,6 +134,7 @@ LUA = """
 local paths = {%s}
 %s
 request = function()
+  %s
   return wrk.format("GET", paths[math.random(#paths)])
 end
 """
@@ -144,11 +145,21 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(base: str, paths: list[str], *, clients: int, duration: int, cookie: str = "") -> dict:
+def wrk(
+    base: str,
+    paths: list[str],
+    *,
+    clients: int,
+    duration: int,
+    cookie: str = "",
+    per_request: str = "",
+) -> dict:
+    """wrk over ``paths`` picked at random; ``per_request`` is Lua run before each request
+    (bench/abuse.py sets a different client address on each)."""
     header = f'wrk.headers["Cookie"] = "{cookie}"' if cookie else ""
     quoted = ",".join(json.dumps(p) for p in paths)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % (quoted, header))
+        script.write(LUA % (quoted, header, per_request))
     try:
         out = subprocess.run(
             [

@@ -547,7 +547,12 @@ SETTINGS: list[Setting] = [
     Setting(
         "WENYUAN_DOWNLOAD_RATE",
         "60/1h",
-        "Download requests (whole files and resumed ranges) allowed per user and per client address (count/period); beyond it 429 and no bytes.",
+        "Download requests (whole files, resumed ranges and refused attempts) allowed per user and per client address (count/period); beyond it 429 and no bytes.",
+    ),
+    Setting(
+        "WENYUAN_PAGE_IMAGE_RATE",
+        "1200/10m",
+        "Page-image requests (free and locked pages alike, on the site and through the API) allowed per signed-in user, or per client address when signed out (count/period); beyond it 429 and no image.",
     ),
     Setting(
         "WENYUAN_REWARD_REGISTER",

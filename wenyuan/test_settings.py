@@ -14,6 +14,7 @@ os.environ.setdefault("WENYUAN_UPLOAD_RATE", "10000/1h")
 # (core/tests/test_pagecache.py) or runs a real `wenyuan serve`.
 os.environ.setdefault("WENYUAN_PAGE_CACHE_SECONDS", "0")
 os.environ.setdefault("WENYUAN_DOWNLOAD_RATE", "10000/1h")
+os.environ.setdefault("WENYUAN_PAGE_IMAGE_RATE", "100000/1h")
 
 from wenyuan.settings import *  # noqa: E402, F403
 

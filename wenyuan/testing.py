@@ -109,6 +109,7 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
         WENYUAN_UPLOAD_RATE="100000/1h",
         WENYUAN_UPLOAD_VOLUME_RATE="1000000/1h",
         WENYUAN_DOWNLOAD_RATE="100000/1h",
+        WENYUAN_PAGE_IMAGE_RATE="1000000/1h",
     )
     env.update(extra)
     return env

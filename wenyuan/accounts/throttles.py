@@ -1,8 +1,10 @@
-"""The site's rate limits: log-in, registration, uploads, password changes and downloads.
+"""The site's rate limits: log-in, registration, uploads, password changes, downloads and
+page images.
 
 Each rule is decided here and nowhere else; the log-in page, Django's admin log-in (the
-same view), the API's token endpoint, registration on the page and through the API, and
-both upload entry points call these functions. The policy is written down in
+same view), the API's token endpoint, registration on the page and through the API, both
+upload entry points, every download entry point and both page-image entry points call
+these functions. The policy is written down in
 docs/security.md. Every limit counts the normalised identity (``username_identity``) and
 the client address as ``clientip`` decides it; there is no global log-in counter.
 """
@@ -260,22 +262,61 @@ def password_change_failed(*, user) -> None:
 # Downloads ------------------------------------------------------------------------------
 
 
-def download_rate_check(*, request, user) -> None:
-    """Count one download request (a whole file or a resumed range) for its user and its
-    address; raises RateLimited (nothing counted, no byte sent) over WENYUAN_DOWNLOAD_RATE.
+def _subjects(request, user, user_scope: str, address_scope: str) -> list[tuple[str, str]]:
+    subjects = [(address_scope, _address(request))]
+    if user is not None and user.is_authenticated:
+        subjects.insert(0, (user_scope, str(user.pk)))
+    return subjects
 
-    Every request counts, resumed ranges too: a scraper splitting files into ranges gets
-    no more than a reader whose download broke a few times."""
-    rate = settings.WENYUAN_DOWNLOAD_RATE
-    wanted = [("download-user", str(user.pk)), ("download-address", _address(request))]
+
+def _take_all(subjects: list[tuple[str, str]], rate: tuple[int, int], message) -> None:
+    """Take one from each subject's allowance, or nothing at all (RateLimited). A subject
+    already at its limit is refused by reading alone: hammering costs no writes."""
+    limit, period = rate
+    for scope, subject in subjects:
+        seen = counter_get(scope=scope, subject=subject, period=period)
+        if seen.count >= limit:
+            raise _limited(message, seen.seconds_left(limit))
     done = []
-    for scope, subject in wanted:
+    for scope, subject in subjects:
         taken = counter_take(scope=scope, subject=subject, rate=rate)
         if not taken.ok:
             for done_scope, done_subject in done:
                 counter_add(scope=done_scope, subject=done_subject, period=rate[1], amount=-1)
-            raise _limited(
-                _("You have downloaded too much recently. Please try again in %(wait)s."),
-                taken.retry_after,
-            )
+            raise _limited(message, taken.retry_after)
         done.append((scope, subject))
+
+
+def download_rate_check(*, request, user) -> None:
+    """Count one download request for its user (when signed in) and its address; raises
+    RateLimited (nothing counted, no byte sent) over WENYUAN_DOWNLOAD_RATE.
+
+    Every request counts, and it is counted before anything about the document or the
+    link is decided: resumed ranges, so a scraper splitting files into ranges gets no more
+    than a reader whose download broke a few times; and refused ones (not signed in, not
+    entitled, a forged, expired or somebody else's link), so walking download URLs
+    without entitlement is throttled like downloading."""
+    _take_all(
+        _subjects(request, user, "download-user", "download-address"),
+        settings.WENYUAN_DOWNLOAD_RATE,
+        _("You have downloaded too much recently. Please try again in %(wait)s."),
+    )
+
+
+# Page images ----------------------------------------------------------------------------
+
+
+def page_image_rate_check(*, request, user) -> None:
+    """Count one page-image request: for the user when signed in, else for the client
+    address; raises RateLimited over WENYUAN_PAGE_IMAGE_RATE.
+
+    Called before anything else is decided (the token, the document, whether the page is
+    free or locked, whether the browser already has it), so free pages, locked pages,
+    forged URLs and 304 revalidations all count alike and a refusal says nothing about
+    the page. Once over the limit a request is refused by reading the counter alone (no
+    write), so a scraper hammering away costs the database reads, not writes."""
+    _take_all(
+        _subjects(request, user, "page-image-user", "page-image-address")[:1],
+        settings.WENYUAN_PAGE_IMAGE_RATE,
+        _("Too many page images requested. Please try again in %(wait)s."),
+    )

@@ -418,10 +418,11 @@ PAGE_ERRORS = {**ERRORS, 451: ErrorOut}
     },
 )
 def document_page(request, document_id: int, number: int, size: params.PageSize = "read"):
-    """The page image (WebP; `size=read` for the reader, `size=zoom` for the large one); 403 while locked."""
-    access = entitlements.document_get_readable(
-        user=current_user(request), pk=document_id, page=number
-    )
+    """The page image (WebP; `size=read` for the reader, `size=zoom` for the large one); 403 while locked.
+    Rate-limited per user, or per address when signed out (429), locked pages included."""
+    user = current_user(request)
+    throttles.page_image_rate_check(request=request, user=user)
+    access = entitlements.document_get_readable(user=user, pk=document_id, page=number)
     from django.http import FileResponse
 
     from wenyuan.core.storage import get_storage
@@ -461,9 +462,8 @@ def document_page_text(request, document_id: int, number: int):
 def document_download(request, document_id: int):
     """The original file; Range requests are honoured.  401 signed out, 402 without
     entitlement.  Counted once a day per user, whole or from byte 0; rate-limited per
-    user and address (429)."""
+    user and address (429), refused requests included."""
     user = current_user(request)
-    entitlements.document_get_downloadable(user=user, pk=document_id, claim=False)
     throttles.download_rate_check(request=request, user=user)
     document = entitlements.document_get_downloadable(user=user, pk=document_id)
     return library_services.document_download_response(request, document=document)

@@ -11,7 +11,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from wenyuan.accounts.counters import RateLimited
-from wenyuan.accounts.throttles import download_rate_check, upload_rate_check
+from wenyuan.accounts.throttles import (
+    download_rate_check,
+    page_image_rate_check,
+    upload_rate_check,
+)
 from wenyuan.conversion.services import document_retry
 from wenyuan.core.http import stored_file_response
 from wenyuan.core.pagecache import page_cached
@@ -273,8 +277,21 @@ def _image_response(request, name: str, *, public: bool):
     )
 
 
+def _image_limited(exc: RateLimited) -> HttpResponse:
+    """429 for a page image: a short text, no image, nothing any cache may keep."""
+    response = HttpResponse(str(exc.message), status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(exc.retry_after)
+    response["Cache-Control"] = NO_CACHE
+    return response
+
+
 def page_image(request, pk, number, size, token):
-    """One page image at its signed URL, only when this user may read that page."""
+    """One page image at its signed URL, only when this user may read that page; every
+    request counts against the page-image limit first (``throttles``)."""
+    try:
+        page_image_rate_check(request=request, user=request.user)
+    except RateLimited as exc:
+        return _image_limited(exc)
     try:
         access = entitlements.document_get_page_image(
             user=request.user, pk=pk, page=number, size=size, token=token
@@ -332,11 +349,17 @@ def document_status(request, pk):
 
 @login_required
 def download(request, pk):
-    """下载文档: ask the entitlement, then on to a fresh signed link (``delivery.py``)."""
+    """下载文档: ask the entitlement, then on to a fresh signed link (``delivery.py``).
+    A refusal counts against the download limit (the link's use counts when granted)."""
     try:
         document = entitlements.document_get_downloadable(user=request.user, pk=pk, claim=False)
     except entitlements.AccessDenied as exc:
-        messages.error(request, str(exc.message))
+        message = exc.message
+        try:
+            download_rate_check(request=request, user=request.user)
+        except RateLimited as limited:
+            message = limited.message
+        messages.error(request, str(message))
         return redirect("library:document", pk=pk)
     response = redirect(delivery.download_link_make(document=document, user=request.user).path)
     response["Cache-Control"] = NO_CACHE
@@ -356,15 +379,16 @@ def _download_refused(request, document, exc, *, status: int | None = None) -> H
 
 
 def download_file(request, pk, user_id, expires, token):
-    """A signed download link: genuine, unexpired, the user's own, then the entitlement
-    (and a VIP member's quota) at use, the rate limit, and the file (Range honoured)."""
+    """A signed download link: the rate limit (every request counts, refused ones too),
+    then genuine, unexpired, the user's own, the entitlement (and a VIP member's quota)
+    at use, and the file (Range honoured)."""
     document = selectors.document_get_for_user(user=delivery.request_user(request), pk=pk)
     user = request.user
     try:
+        download_rate_check(request=request, user=user)  # refused links count too
         delivery.download_link_check(
             document=document, user=user, user_id=user_id, expires=expires, token=token
         )
-        download_rate_check(request=request, user=user)
         document = entitlements.document_get_downloadable(user=user, pk=pk)
     except (delivery.LinkRefused, entitlements.AccessDenied) as exc:
         return _download_refused(request, document, exc)

@@ -84,6 +84,7 @@ def locked_digests(seeded: dict, files: Path) -> set[str]:
 class Walk:
     answers: Counter = field(default_factory=Counter)  # (what, status) → count
     leaked: list[str] = field(default_factory=list)  # URLs that gave locked bytes
+    leaked_bytes: int = 0  # how many locked bytes came, in all
     downloaded: list[int] = field(default_factory=list)  # documents whose file came
 
     def status_count(self, *statuses: int) -> int:
@@ -110,6 +111,7 @@ def scraper_walk(
         if response.status_code in (200, 206):
             if hashlib.sha256(response.content).hexdigest() in locked:
                 walk.leaked.append(path)
+                walk.leaked_bytes += len(response.content)
         return response
 
     for _round in range(rounds):
