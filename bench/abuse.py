@@ -9,9 +9,11 @@ A fresh WENYUAN_HOME (embedded defaults: SQLite, the SQLite queue, local files) 
 ``--documents`` documents with rendered page images and originals, a third free and the
 rest priced with one free page (``wenyuan.core.tests.abuse``, the seed the live abuse
 test uses), then one real `wenyuan serve --no-worker` (``bench/serve.py``'s helpers) with
-the shipped rate limits; only ``WENYUAN_TRUSTED_PROXIES=127.0.0.1`` is set, so that the
-readers and the abusers can come from addresses of their own through ``X-Forwarded-For``
-(as behind nginx).
+the shipped rate limits except two: the page-image and upload limits are lowered
+(``--page-image-rate``, ``--upload-rate``) so that a run of a minute reaches them (the
+shipped ones, 1200/10m and 200/1h, would need ten minutes of scraping); and
+``WENYUAN_TRUSTED_PROXIES=127.0.0.1`` is set, so that the readers and the abusers can come
+from addresses of their own through ``X-Forwarded-For`` (as behind nginx).
 
 1. **Baseline**: wrk (``--clients`` connections, ``--duration`` seconds each) on the
    anonymous document pages, then on the free page images; every request from another of
@@ -122,7 +124,7 @@ class Abuse:
         return total
 
 
-def prepare(home: Path, documents: int) -> tuple[dict, dict, set[str]]:
+def prepare(home: Path, documents: int, args) -> tuple[dict, dict, set[str]]:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("WENYUAN_", "DATABASE"))}
     env = {
         **base_env,
@@ -130,6 +132,8 @@ def prepare(home: Path, documents: int) -> tuple[dict, dict, set[str]]:
         "PYTHONUNBUFFERED": "1",
         "WENYUAN_HOME": str(home),
         "WENYUAN_TRUSTED_PROXIES": "127.0.0.1,::1",
+        "WENYUAN_PAGE_IMAGE_RATE": args.page_image_rate,
+        "WENYUAN_UPLOAD_RATE": args.upload_rate,
     }
     env.pop("REDIS_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -163,7 +167,9 @@ def _table(rows, abuse: Abuse, answers: Counter, leaked: int, leaked_bytes: int,
     lines = [
         f"Taken on this 2-core machine shared with other engineers' work (load average "
         f"{args.load_before} before the run, 1/5/15 min), one `wenyuan serve --no-worker` "
-        "with the embedded defaults and the shipped rate limits, "
+        "with the embedded defaults and the shipped rate limits except page images "
+        f"({args.page_image_rate} instead of 1200/10m) and uploads ({args.upload_rate} "
+        "instead of 200/1h), lowered so that a one-minute run reaches them; "
         f"{args.documents} documents with rendered pages. Readers: wrk, {args.clients} "
         f"connections, {args.duration} s per scenario, each request from another of 2,000 "
         f"addresses. Abuse: a scraper without entitlement on {args.scrapers} connections "
@@ -229,6 +235,8 @@ def main() -> int:
     parser.add_argument("--scrapers", type=int, default=16)
     parser.add_argument("--lead", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=5, help="seconds, unmeasured")
+    parser.add_argument("--page-image-rate", default="300/10m", help="WENYUAN_PAGE_IMAGE_RATE")
+    parser.add_argument("--upload-rate", default="10/1h", help="WENYUAN_UPLOAD_RATE")
     parser.add_argument("--no-write", dest="write", action="store_false")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -238,7 +246,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="wenyuan-bench-abuse-"))
     try:
         print(f"preparing {args.documents} documents in {home}", flush=True)
-        env, seeded, locked = prepare(home, args.documents)
+        env, seeded, locked = prepare(home, args.documents, args)
         process, base = serve(env, home / "serve.log")
         try:
             if args.warmup:

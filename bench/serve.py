@@ -274,10 +274,10 @@ def run_backend(name: str, env: dict, args) -> list[dict]:
 
 def _table(rows: list[dict], args) -> str:
     lines = [
-        f"Taken {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this 2-core machine "
-        "**while other engineers' test suites and benchmarks were running on it** (the "
-        "numbers are lower and noisier than on an idle machine; wrk itself shares the two "
-        f"cores). {args.clients} connections, {args.duration} s per scenario after a "
+        f"Taken {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this "
+        f"{os.cpu_count()}-core machine, load average {args.load_before} (1/5/15 min) "
+        "before the run (anything else running on the machine makes the numbers lower and "
+        f"noisier; wrk itself shares the cores). {args.clients} connections, {args.duration} s per scenario after a "
         f"{args.warmup} s unmeasured warm-up with 8 connections, "
         f"demo library + {args.documents} documents. `naive` is one process (waitress, 8 "
         "threads) without the page cache, as `wenyuan serve` was; `wenyuan` is the default "
@@ -314,6 +314,7 @@ def main() -> int:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     args = parser.parse_args()
+    args.load_before = "/".join(f"{x:.2f}" for x in os.getloadavg())
     if args.prepare is not None:
         print(json.dumps(prepare(args.prepare, args.demo)))
         return 0
