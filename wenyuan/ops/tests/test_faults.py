@@ -458,12 +458,6 @@ def _postmaster_kill(cluster) -> None:
     wait_until(lambda: not _pg_answers(url))
 
 
-@pytest.mark.xfail(
-    reason="open bug: a job running when PostgreSQL was killed stays claimed (its lease "
-    "renewed by the heartbeat) while its work no longer moves; see docs/operations.md, "
-    "Faults",
-    strict=False,
-)
 def test_postgres_killed_mid_purchases_and_uploads_the_site_recovers(tmp_path):
     price = 10
     with private_postgres() as cluster:
