@@ -120,6 +120,20 @@ if _database_url:
     DATABASES = {
         "default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
     }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A connection to a server that went away fails in bounded time instead of waiting
+        # on it: connecting gives up after 10 s, an idle connection is probed by TCP
+        # keepalives, and data the server never acknowledges fails it after a minute (the
+        # URL's own options win).
+        for option, value in {
+            "connect_timeout": 10,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 60000,
+        }.items():
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault(option, value)
 else:
     DATABASES = {
         "default": {

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from wenyuan.conversion import errors
@@ -59,14 +59,19 @@ from wenyuan.conversion.services import (
     document_claim,
     document_claim_next,
     job_budget_left,
+    job_deadline,
     jobs_waiting,
     lease_seconds,
+    wake_after_lease,
     worker_name,
 )
 from wenyuan.core.storage import file_save, get_storage
 from wenyuan.library.models import Category, Document, Stage
 
 log = logging.getLogger("wenyuan.conversion")
+
+# What a database that went away (restarted, killed, unreachable) raises mid-run.
+DATABASE_GONE = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -334,7 +339,7 @@ def _run_logged(claim: Claim, document) -> str:
     # Inside an uncommitted transaction no other connection can see the claim: the lease
     # is renewed inline only (``Job.check``).
     if not connection.in_atomic_block:
-        claim.start_heartbeat()
+        claim.start_heartbeat(deadline=job_deadline(spent=job.spent, started=job.started))
     timings: list[str] = []  # "render 0.31" per step, for the log
     detail = ""
     try:
@@ -342,7 +347,7 @@ def _run_logged(claim: Claim, document) -> str:
             outcome = _steps(job, timings)
         except errors.PipelineError as exc:
             outcome, detail = job_fail(job, exc), exc.code
-        except ClaimLost:
+        except (ClaimLost, *DATABASE_GONE):
             raise
         except Exception as exc:  # a bug or an unexpected library error: never leave it
             log.exception("processing document %s crashed", document.pk)
@@ -352,12 +357,20 @@ def _run_logged(claim: Claim, document) -> str:
         outcome, detail = "lost", "the claim was taken over; nothing written"
         if job.staged_here and job.asset_key:
             storage_delete_tree(get_storage(), job.prefix)
+    except DATABASE_GONE as exc:
+        # The database failed under the run (restarted, unreachable): nothing more can be
+        # written, the job included.  Its lease lapses (no more heartbeats) and a worker
+        # takes it over once the database answers; what it staged is named on the row, and
+        # the takeover removes it.
+        log.warning("document %s: the database failed mid-run (%s)", document.pk, exc)
+        outcome, detail = "interrupted", f"the database failed: {exc}"
+        if not connection.in_atomic_block:
+            connection.close()  # a fresh connection for what follows
+        wake_after_lease()
     finally:
         claim.stop_heartbeat()
         shutil.rmtree(work_dir, ignore_errors=True)
-    ProcessingRun.objects.filter(pk=run.pk).update(
-        finished_at=timezone.now(), outcome=outcome, detail=detail[:500]
-    )
+    _run_end(run, outcome=outcome, detail=detail)
     log.info(
         "document %s: %s%s in %.2f s (%s)",
         document.pk,
@@ -367,6 +380,23 @@ def _run_logged(claim: Claim, document) -> str:
         ", ".join(timings),
     )
     return outcome
+
+
+def _run_end(run: ProcessingRun, *, outcome: str, detail: str, tries: int = 6) -> None:
+    """Record how the run ended, waiting out a database that is restarting (up to about
+    half a minute); a run left open is closed as ``lost`` by the job's takeover."""
+    for attempt in range(tries):
+        try:
+            ProcessingRun.objects.filter(pk=run.pk).update(
+                finished_at=timezone.now(), outcome=outcome, detail=detail[:500]
+            )
+            return
+        except DATABASE_GONE as exc:
+            if connection.in_atomic_block or attempt == tries - 1:
+                raise
+            log.warning("run %s: recording its end failed (%s); trying again", run.pk, exc)
+            connection.close()
+            time.sleep(2**attempt)
 
 
 def _steps(job: Job, timings: list[str]) -> str:

@@ -253,6 +253,12 @@ class Claim:
     goes through ``update()`` (or filters on ``rows()`` inside a transaction), and a write
     that finds no row raises ``ClaimLost``.  The heartbeat thread renews the lease every
     quarter of it; when the row is no longer ours, ``lost`` is set and ``check()`` raises.
+
+    The heartbeat vouches for the run only while the run can still be working: while the
+    thread that started it is alive and the job is inside its time budget (``deadline``,
+    plus one lease for the run to record its own timeout).  A run stuck past that (a call
+    that never returns) is no longer renewed: its lease lapses, the job's budget is marked
+    used up on the row, and whoever claims it next fails it with ``job_timeout``.
     """
 
     def __init__(self, *, document: Document, token: str):
@@ -261,6 +267,8 @@ class Claim:
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._owner: threading.Thread | None = None
+        self._deadline: float | None = None  # time.monotonic() at which the budget ends
 
     def rows(self):
         return Document.objects.filter(pk=self.document.pk, claim_token=self.token)
@@ -285,7 +293,11 @@ class Claim:
             self.lost.set()
         return False
 
-    def start_heartbeat(self) -> None:
+    def start_heartbeat(self, *, deadline: float | None = None) -> None:
+        """Renew the lease from a thread of its own while the calling thread runs the job
+        and, with ``deadline`` (a ``time.monotonic()``), until its budget is used up."""
+        self._owner = threading.current_thread()
+        self._deadline = deadline
         self._thread = threading.Thread(
             target=self._beat, name=f"heartbeat-{self.document.pk}", daemon=True
         )
@@ -296,22 +308,45 @@ class Claim:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
+    def _stalled(self) -> str:
+        """Why the run can no longer be working ('' while it can)."""
+        if self._owner is not None and not self._owner.is_alive():
+            return "its thread is gone"
+        if self._deadline is not None and time.monotonic() > self._deadline + lease_seconds():
+            return "it is past its time budget"
+        return ""
+
     def _beat(self) -> None:
         interval = max(0.2, lease_seconds() / 4)
         try:
             while not self._stop.wait(interval):
                 try:
+                    stalled = self._stalled()
+                    if stalled:
+                        self._let_lapse(stalled)
+                        return
                     if not self.renew() and not self._stop.is_set():
                         log.warning(
                             "document %s: claim lost (another worker took it over)",
                             self.document.pk,
                         )
                         return
-                except Exception:  # a locked database: try again at the next beat
+                except Exception:  # a database that is down or locked: try again next beat
                     log.exception("document %s: renewing the lease failed", self.document.pk)
-                    close_old_connections()
+                    close_old_connections()  # a broken connection: the next beat connects afresh
         finally:
             connection.close()
+
+    def _let_lapse(self, why: str) -> None:
+        """Stop renewing a run that can no longer be working, so that its lease runs out."""
+        log.warning(
+            "document %s: no longer renewing the lease, %s; it will be taken over",
+            self.document.pk,
+            why,
+        )
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            # Its budget is used up: the takeover fails it with job_timeout, not again.
+            self.rows().update(job_seconds=settings.WENYUAN_JOB_TIMEOUT)
 
 
 # --- The sweep ----------------------------------------------------------------------------
@@ -359,3 +394,19 @@ def documents_requeue_stalled() -> int:
 def job_budget_left(*, spent: float, started: float) -> float:
     """Seconds this job may still work (``WENYUAN_JOB_TIMEOUT`` over all its slices)."""
     return settings.WENYUAN_JOB_TIMEOUT - spent - (time.monotonic() - started)
+
+
+def job_deadline(*, spent: float, started: float) -> float:
+    """The ``time.monotonic()`` at which this job's budget is used up."""
+    return started + settings.WENYUAN_JOB_TIMEOUT - spent
+
+
+def wake_after_lease() -> None:
+    """A wake-up for when the lease of a run that stopped holding it has run out (its
+    database failed under it); the sweep would send one within a minute anyway."""
+    from wenyuan.conversion.tasks import process_document_task
+
+    try:
+        process_document_task.schedule((0,), delay=lease_seconds() + 1)
+    except Exception:  # the queue is down too: the sweep wakes it
+        log.exception("sending a wake-up failed")

@@ -251,12 +251,6 @@ def _assert_one_charge_per_key(site: Site, tokens, documents, keys, *, price: in
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
-@pytest.mark.xfail(
-    reason="intermittent before the sweep fix (a lost wake-up left an upload queued; every "
-    "sweep now wakes a job due for a minute): passed since, kept non-strict until it has "
-    "passed on CI repeatedly; see docs/operations.md, Faults",
-    strict=False,
-)
 def test_worker_killed_mid_conversion_every_upload_ends_once(tmp_path):
     site = Site(tmp_path)
     with site.serve("serve"):
@@ -458,12 +452,6 @@ def _postmaster_kill(cluster) -> None:
     wait_until(lambda: not _pg_answers(url))
 
 
-@pytest.mark.xfail(
-    reason="open bug: a job running when PostgreSQL was killed stays claimed (its lease "
-    "renewed by the heartbeat) while its work no longer moves; see docs/operations.md, "
-    "Faults",
-    strict=False,
-)
 def test_postgres_killed_mid_purchases_and_uploads_the_site_recovers(tmp_path):
     price = 10
     with private_postgres() as cluster:
