@@ -49,8 +49,8 @@ FAMILIES: tuple[Family, ...] = (
             | {"wks", "numbers"}
         ),
     ),
-    # Fixed layout: OFD, XPS and DjVu are read like PDF.
-    Family("pdf", "PDF", "#d93025", frozenset({"pdf", "ofd", "xps", "djvu"})),
+    # Fixed layout: OFD, XPS, DjVu and CNKI's CAJ/KDH/NH are read like PDF.
+    Family("pdf", "PDF", "#d93025", frozenset({"pdf", "ofd", "xps", "djvu", "caj", "kdh", "nh"})),
     Family("txt", "TXT", "#5f6b7a", frozenset({"txt"})),
     Family("ebook", _("E-book"), "#7b4fa0", frozenset({"epub", "mobi", "azw3", "fb2", "chm"})),
     Family("image", _("Image"), "#0f7b6c", frozenset({"jpeg", "png", "tiff", "heic", "scans"})),
