@@ -66,7 +66,7 @@ from wenyuan.conversion.services import (
     worker_name,
 )
 from wenyuan.core.storage import file_save, get_storage
-from wenyuan.library.models import Category, Document, Stage
+from wenyuan.library.models import Category, Document, Stage, Status
 
 log = logging.getLogger("wenyuan.conversion")
 
@@ -334,6 +334,7 @@ def _run(claim: Claim) -> str:
 
 def _run_logged(claim: Claim, document) -> str:
     run = ProcessingRun.objects.create(document=document, worker=claim.document.claimed_by)
+    claimed_status = document.status  # before the run changes it
     work_dir = scratch_make(f"doc-{document.pk}")
     job = Job(document=document, work_dir=work_dir, claim=claim, spent=document.job_seconds)
     # Inside an uncommitted transaction no other connection can see the claim: the lease
@@ -370,7 +371,7 @@ def _run_logged(claim: Claim, document) -> str:
     finally:
         claim.stop_heartbeat()
         shutil.rmtree(work_dir, ignore_errors=True)
-    _run_end(run, outcome=outcome, detail=detail)
+    _run_end(run, outcome=outcome, detail=detail, claimed_status=claimed_status)
     log.info(
         "document %s: %s%s in %.2f s (%s)",
         document.pk,
@@ -382,11 +383,15 @@ def _run_logged(claim: Claim, document) -> str:
     return outcome
 
 
-def _run_end(run: ProcessingRun, *, outcome: str, detail: str, tries: int = 6) -> None:
+def _run_end(
+    run: ProcessingRun, *, outcome: str, detail: str, claimed_status: str, tries: int = 6
+) -> None:
     """Record how the run ended, waiting out a database that is restarting (up to about
     half a minute); a run left open is closed as ``lost`` by the job's takeover."""
     for attempt in range(tries):
         try:
+            if outcome == "interrupted":
+                outcome, detail = _interrupted_resolve(run, detail, claimed_status)
             ProcessingRun.objects.filter(pk=run.pk).update(
                 finished_at=timezone.now(), outcome=outcome, detail=detail[:500]
             )
@@ -397,6 +402,26 @@ def _run_end(run: ProcessingRun, *, outcome: str, detail: str, tries: int = 6) -
             log.warning("run %s: recording its end failed (%s); trying again", run.pk, exc)
             connection.close()
             time.sleep(2**attempt)
+
+
+def _interrupted_resolve(run: ProcessingRun, detail: str, claimed_status: str) -> tuple[str, str]:
+    """How a run the database failed under really ended.
+
+    The failure may have come after the last transaction committed: while the commit's
+    answer was lost (the commit is in doubt, and was durable), or in what runs once it
+    has.  Then the job is done, nobody takes it over, and the run is the one that
+    finished it: its outcome is the document's (``updated`` or ``hidden`` for a re-run of
+    a document that was already out).  A document still waiting, or one a later run took
+    over, leaves it ``interrupted``."""
+    row = Document.objects.filter(pk=run.document_id).values("status", "stage").first()
+    later = ProcessingRun.objects.filter(document_id=run.document_id, pk__gt=run.pk).exists()
+    if row is None or row["stage"] != Stage.DONE or later:
+        return "interrupted", detail
+    if claimed_status != Status.PROCESSING:  # a re-run: the status it had stays
+        status = "updated" if row["status"] == Status.PUBLISHED else "hidden"
+    else:
+        status = row["status"]
+    return status, f"finished; the database failed after the last commit ({detail})"
 
 
 def _steps(job: Job, timings: list[str]) -> str:

@@ -142,11 +142,7 @@ def test_a_run_whose_database_connection_died_lets_go_and_the_job_is_done_again(
     entered, release = threading.Event(), threading.Event()
 
     def terminate_my_backend():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        killer, _ = _in_thread(lambda: _terminate(pid))
-        killer.join(60)
+        _terminate_own_backend()
         release.set()
 
     _first_step_waits(monkeypatch, entered, release, then=terminate_my_backend)
@@ -164,6 +160,50 @@ def test_a_run_whose_database_connection_died_lets_go_and_the_job_is_done_again(
     assert _outcomes(document) == ["interrupted", "published"]
 
 
+def _terminate_own_backend() -> None:
+    """Terminate this thread's PostgreSQL backend from another connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    killer, _ = _in_thread(lambda: _terminate(pid))
+    killer.join(60)
+
+
 def _terminate(pid: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def test_a_run_whose_database_failed_after_its_last_commit_records_what_it_did(upload, monkeypatch):
+    """The publishing transaction commits, then the run's connection dies (in what runs
+    once the commit is made, as when a restart takes the commit's answer): the document
+    is published and nobody takes it over, so the run is recorded ``published``, not
+    ``interrupted`` (the PostgreSQL fault test's document left with no finished run)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("terminating the run's own database connection needs PostgreSQL")
+    from django.db import transaction
+
+    from wenyuan.conversion.pipeline import document_process
+    from wenyuan.search import services as search_services
+
+    document = upload(_pdf("after commit"), "after-commit.pdf")
+    index_later = search_services.index_document_later
+
+    def die_after_commit():
+        _terminate_own_backend()
+        with connection.cursor() as cursor:  # the connection is gone: this raises
+            cursor.execute("SELECT 1")
+
+    def index_then_die(**kwargs):
+        index_later(**kwargs)
+        transaction.on_commit(die_after_commit)
+
+    monkeypatch.setattr(search_services, "index_document_later", index_then_die)
+    thread, result = _in_thread(lambda: document_process(document_id=document.pk))
+    thread.join(120)
+    assert result == ["interrupted"]  # what the run saw
+    document.refresh_from_db()
+    assert (document.status, document.stage) == ("published", Stage.DONE)
+    assert _outcomes(document) == ["published"]  # what it did
+    run = ProcessingRun.objects.get(document=document)
+    assert "after the last commit" in run.detail
