@@ -93,6 +93,8 @@ def test_register_upload_and_read_the_document_page(site, page, tmp_path):
     assert page.inner_text("#doc-title") == "2024年做好群众工作经验交流材料"
     assert "群众" in page.inner_text(".keywords")
     assert "群众工作" in page.inner_text("#page-1")
+    # The first page's image loads eagerly; on a busy machine it may still be on its way.
+    page.wait_for_function("document.querySelector('#page-1 img').complete", timeout=60_000)
     assert abs(page.evaluate("document.querySelector('#page-1 img').naturalWidth") - 900) <= 2
 
     # 展开 loads more pages; 收起 folds them away again.
