@@ -19,6 +19,12 @@ process; old entries then age out (``WENYUAN_PAGE_CACHE_SECONDS``).  A request r
 generation before anything else, so what it renders is never older than the generation
 it is stored under.
 
+Fragments, for readers the page cache does not serve (signed in): the parts of a page
+that are the same for every reader with the same access (the document page's preview and
+its side panel) are kept rendered under a key made of the generation, the language and
+every value the part depends on (``fragment_key``; the ``{% fragment %}`` tag).  A part
+that holds a form's CSRF token is never kept.
+
 The CSRF token: a cached page is rendered with a placeholder where the token goes
 (the ``csrf_placeholder`` context processor), replaced for each reader by a token of
 their own, so a form on a cached page works and no reader gets another's token.
@@ -189,3 +195,51 @@ def csrf_placeholder(request) -> dict:
     if getattr(request, "page_cache_render", False):
         return {"csrf_token": PLACEHOLDER}
     return {}
+
+
+def fragment_key(name: str, generation: int, *parts) -> str:
+    """The cache key of one rendered part of a page, or "" (render it every time) when the
+    page cache is off.  ``generation`` is ``pages_generation()`` read before the request
+    read anything; ``parts`` must name everything the part shows that a reader's rights
+    or request change (the language and the site settings' version are added here)."""
+    if settings.WENYUAN_PAGE_CACHE_SECONDS <= 0:
+        return ""
+    from django.utils.translation import get_language
+
+    from wenyuan.core.sitesettings import settings_version
+
+    raw = "|".join(
+        [name, get_language() or "", str(generation), str(settings_version())]
+        + [str(part) for part in parts]
+    )
+    return "fragment:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def fragment_render(key: str, render: Callable[[], str]) -> str:
+    """The part kept under ``key``, rendered (and kept) when missing; never kept when it
+    carries a CSRF token, which is each reader's own."""
+    if not key:
+        return render()
+    pages = caches["pages"]
+    content = pages.get(key)
+    if content is None:
+        content = render()
+        if "csrfmiddlewaretoken" not in content and PLACEHOLDER not in content:
+            pages.set(key, content, settings.WENYUAN_PAGE_CACHE_SECONDS)
+    return content
+
+
+class Deferred:
+    """A template context value computed only when a template uses it, and only once: what
+    a kept fragment shows is not computed for a request that finds the fragment kept."""
+
+    def __init__(self, compute: Callable[[], object]):
+        self._compute = compute
+        self._done = False
+        self._value = None
+
+    def __call__(self):
+        if not self._done:
+            self._value = self._compute()
+            self._done = True
+        return self._value

@@ -401,15 +401,22 @@ def document_visit_record(
     ``day`` says otherwise).  True when counted.
 
     The unique row and the counter are written together; two requests racing for the
-    same row count once.
+    same row count once.  A view already counted is found by reading alone, so a reader
+    coming back costs no write (on SQLite a write transaction waits for the one writer).
     """
     day = day or timezone.localdate()
     field = "downloads" if kind == VisitKind.DOWNLOAD else "views"
+    visit = {
+        "document_id": document.pk,
+        "kind": kind,
+        "day": day,
+        "visitor": _visitor(request, day),
+    }
+    if DocumentVisit.objects.filter(**visit).exists():
+        return False
     try:
         with transaction.atomic():
-            DocumentVisit.objects.create(
-                document=document, kind=kind, day=day, visitor=_visitor(request, day)
-            )
+            DocumentVisit.objects.create(**visit)
             Document.objects.filter(pk=document.pk).update(**{field: F(field) + 1})
     except IntegrityError:
         return False

@@ -18,7 +18,7 @@ from wenyuan.accounts.throttles import (
 )
 from wenyuan.conversion.services import document_retry
 from wenyuan.core.http import stored_file_response
-from wenyuan.core.pagecache import page_cached
+from wenyuan.core.pagecache import Deferred, fragment_key, page_cached, pages_generation
 from wenyuan.library import covers, delivery, entitlements, selectors, seo, services
 from wenyuan.library.errors import UploadError
 from wenyuan.library.forms import DocumentEditForm, UploadForm, upload_format_groups
@@ -167,6 +167,7 @@ def _view_count_cached(request, pk):
 
 @page_cached(on_hit=_view_count_cached)
 def document_detail(request, pk):
+    generation = pages_generation()  # before anything is read: fragments are never older
     document = selectors.document_get_for_user(user=request.user, pk=pk)
     if document.status == Status.PUBLISHED and services.document_visit_record(
         request=request, document=document, kind=VisitKind.VIEW
@@ -176,8 +177,10 @@ def document_detail(request, pk):
     viewable = access.readable_pages
     start = _jump_start(request, viewable)
     initial = min(viewable, start + selectors.PREVIEW_BATCH - 1)
-    pages = list(
-        DocumentPage.objects.filter(document=document, number__gte=start, number__lte=initial)
+    pages = Deferred(
+        lambda: list(
+            DocumentPage.objects.filter(document=document, number__gte=start, number__lte=initial)
+        )
     )
     is_manager = selectors.document_is_manager(user=request.user, document=document)
     context = {
@@ -189,8 +192,11 @@ def document_detail(request, pk):
         "locked_pages": access.locked_pages,
         "withheld": access.blocked,
         "jumped": start > 1,
-        "outline": selectors.document_outline(access=access),
-        "related": selectors.documents_related(document=document) if document.is_published else [],
+        "outline": Deferred(lambda: selectors.document_outline(access=access)),
+        "related": Deferred(
+            lambda: selectors.documents_related(document=document) if document.is_published else []
+        ),
+        "fragments": _document_fragments(document, generation, access, start, initial),
         "is_favorite": selectors.document_is_favorite(user=request.user, document=document),
         "is_manager": is_manager,
         "status_reason": (
@@ -203,6 +209,20 @@ def document_detail(request, pk):
     response = render(request, "library/document.html", context)
     response.page_cacheable = document.status == Status.PUBLISHED and not access.blocked
     return response
+
+
+def _document_fragments(document, generation: int, access, start: int, initial: int) -> dict:
+    """The keys of the document page's kept parts (``{% fragment %}``): each names every
+    value its part shows besides the document itself, whose changes move the generation.
+    The preview shows pages ``start..initial`` of what this reader may read and what
+    follows them (more pages, the locked note, withheld); the side panel the outline,
+    whose entries are locked beyond the readable pages."""
+    readable = access.readable_pages
+    same = (document.pk, document.asset_key, document.status, access.blocked)
+    return {
+        "preview": fragment_key("document-preview", generation, *same, readable, start, initial),
+        "side": fragment_key("document-side", generation, *same, readable),
+    }
 
 
 def _jump_start(request, viewable: int) -> int:

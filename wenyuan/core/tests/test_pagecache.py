@@ -1,5 +1,7 @@
 """The page cache (core/pagecache.py): what anonymous readers get is kept rendered, and
-any change they could see replaces it at once; nobody signed in ever reads or fills it."""
+any change they could see replaces it at once; nobody signed in ever reads or fills it.
+The parts of the document page kept for signed-in readers (fragments) are shared only by
+readers with the same access to it."""
 
 from __future__ import annotations
 
@@ -224,3 +226,85 @@ def test_with_redis_the_generation_and_the_pages_live_there(doc, commit, redis_e
         response = Client().get(page)
         assert response.headers[HEADER] == "miss"
         assert "改过的标题" in response.content.decode()
+
+
+def _paid(commit, owner):
+    return commit(
+        lambda: document_make(
+            owner=owner,
+            title="付费的规划文档",
+            pages=["免费第一页", "付费第二页", "付费第三页"],
+            price=5,
+            free_pages=1,
+        )
+    )
+
+
+def _signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("entitled_first", [True, False])
+def test_the_kept_preview_of_a_reader_who_may_read_more_never_reaches_one_who_may_not(
+    commit, entitled_first
+):
+    owner = user_make("uploader")
+    doc = _paid(commit, owner)
+    readers = [_signed_in(owner), _signed_in(user_make("reader"))]  # entitled, not entitled
+    if not entitled_first:
+        readers.reverse()
+    for _ in range(2):  # the second time from what the first kept
+        pages = [c.get(doc.get_absolute_url()).content.decode() for c in readers]
+        if not entitled_first:
+            pages.reverse()
+        owners, others = pages
+        assert "付费第二页" in owners and "付费第三页" in owners
+        assert "免费第一页" in others
+        assert "付费第二页" not in others and "付费第三页" not in others
+        anonymous = Client().get(doc.get_absolute_url()).content.decode()
+        assert "付费第二页" not in anonymous
+
+
+def test_readers_with_the_same_access_share_the_kept_preview_until_a_change_shows(doc, commit):
+    from wenyuan.library.models import DocumentPage
+
+    url = doc.get_absolute_url()
+    first = _signed_in(user_make("reader1"))
+    assert "第一页" in first.get(url).content.decode()
+    # a raw UPDATE (nothing a reader is told about): the kept preview is still shown …
+    DocumentPage.objects.filter(document=doc, number=1).update(text="改过的第一页")
+    second = _signed_in(user_make("reader2"))
+    html = second.get(url).content.decode()
+    assert "改过的第一页" not in html and "reader2" in html  # … inside the reader's own page
+    # … and a change readers see (through the services, committed) replaces it at once
+    commit(
+        lambda: services.document_update(
+            document=doc,
+            title=doc.title,
+            description="",
+            category=None,
+            free_pages=3,
+            search_free_only=False,
+            price=0,
+        )
+    )
+    assert "改过的第一页" in second.get(url).content.decode()
+
+
+def test_a_fragment_with_a_csrf_token_is_never_kept():
+    from wenyuan.core.pagecache import fragment_key, fragment_render
+
+    key = fragment_key("test-form", 1, "x")
+    form = '<input type="hidden" name="csrfmiddlewaretoken" value="mine">'
+    assert fragment_render(key, lambda: form) == form
+    assert fragment_render(key, lambda: "plain") == "plain"  # nothing was kept
+    assert fragment_render(key, lambda: "changed") == "plain"  # this one was
+
+
+@override_settings(WENYUAN_PAGE_CACHE_SECONDS=0)
+def test_with_the_cache_off_no_fragment_is_kept():
+    from wenyuan.core.pagecache import fragment_key
+
+    assert fragment_key("document-preview", 1, "x") == ""

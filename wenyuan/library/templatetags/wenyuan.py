@@ -19,6 +19,32 @@ def filesize(value) -> str:
     return f"{size / 1024**3:.2f}GB"
 
 
+class _FragmentNode(template.Node):
+    def __init__(self, nodelist, key):
+        self.nodelist = nodelist
+        self.key = key
+
+    def render(self, context):
+        from django.utils.safestring import mark_safe
+
+        from wenyuan.core.pagecache import fragment_render
+
+        key = self.key.resolve(context) or ""
+        return mark_safe(fragment_render(key, lambda: self.nodelist.render(context)))
+
+
+@register.tag
+def fragment(parser, token):
+    """``{% fragment key %}…{% endfragment %}``: the enclosed part, kept rendered under
+    ``key`` (``core.pagecache.fragment_key``; an empty key renders it every time)."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% fragment %} takes one argument: the key")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return _FragmentNode(nodelist, parser.compile_filter(bits[1]))
+
+
 @register.simple_tag
 def page_image(document, number, size="read"):
     """The signed URL of a page image."""
