@@ -39,6 +39,9 @@ MESSAGES = {
         "This CAJ variant is not supported yet (%(variant)s). Open the file in CNKI's "
         "CAJViewer, save or print it as PDF and upload that."
     ),
+    "umd_comic": _(
+        "Comic UMD books (pictures) are not supported yet; only text UMD books are converted."
+    ),
 }
 
 

@@ -108,8 +108,8 @@ def sniff_here(fileobj, filename: str = "") -> Sniffed:
     settled = _sniff_head(head)
     if settled is not None:
         return settled
-    if head.startswith(UMD_MAGIC):
-        return Sniffed(None, unsupported="umd")
+    if head.startswith(UMD_MAGIC):  # a comic UMD (a text one is settled by its family)
+        return Sniffed(None, unsupported="umd_comic")
     if cnki_variant(head) == "teb":  # CNKI's TEB: sniffed to be refused with a reason
         return Sniffed(None, unsupported="teb")
     if head.startswith(b"PK\x03\x04"):
@@ -180,7 +180,7 @@ def _sniff_xml_file(fileobj, fmt: str) -> Sniffed:
 
 
 XML_FORMATS = {"docxml", "xlsxml", "fodt", "fods", "fodp", "fb2"}
-UMD_MAGIC = b"\x89\x9b\x9a\xde"  # UMD e-books: sniffed to be refused with a reason
+UMD_MAGIC = b"\x89\x9b\x9a\xde"  # comic UMD books: sniffed to be refused with a reason
 
 
 def _sniff_head(head: bytes) -> Sniffed | None:

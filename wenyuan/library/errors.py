@@ -38,7 +38,7 @@ def unsupported():
         "unsupported_format",
         _(
             "Unsupported format. Upload an Office or WPS document, a PDF, OFD, XPS or DjVu "
-            "file, an e-book (EPUB, MOBI, AZW3, FB2, CHM), an image, a CNKI file (CAJ, KDH, "
+            "file, an e-book (EPUB, MOBI, AZW3, FB2, CHM, UMD), an image, a CNKI file (CAJ, KDH, "
             "NH) or a text file (%(extensions)s)."
         )
         % {"extensions": ", ".join(extensions)},
@@ -57,9 +57,9 @@ def unsupported_version(kind: str):
             "This CAJ variant is not supported yet (TEB): no converter reads it. Open the file "
             "in CNKI's CAJViewer, save or print it as PDF and upload that."
         ),
-        "umd": _(
-            "UMD e-books cannot be converted: no maintained converter reads them. Convert the "
-            "book to EPUB, MOBI or TXT (for example with a UMD reader) and upload that."
+        "umd_comic": _(
+            "Comic UMD books (pictures) cannot be converted yet; only text UMD books are read. "
+            "Save its pictures as images or a PDF in a UMD reader and upload those."
         ),
     }
     return UploadError(

@@ -52,7 +52,9 @@ FAMILIES: tuple[Family, ...] = (
     # Fixed layout: OFD, XPS, DjVu and CNKI's CAJ/KDH/NH are read like PDF.
     Family("pdf", "PDF", "#d93025", frozenset({"pdf", "ofd", "xps", "djvu", "caj", "kdh", "nh"})),
     Family("txt", "TXT", "#5f6b7a", frozenset({"txt"})),
-    Family("ebook", _("E-book"), "#7b4fa0", frozenset({"epub", "mobi", "azw3", "fb2", "chm"})),
+    Family(
+        "ebook", _("E-book"), "#7b4fa0", frozenset({"epub", "mobi", "azw3", "fb2", "chm", "umd"})
+    ),
     Family("image", _("Image"), "#0f7b6c", frozenset({"jpeg", "png", "tiff", "heic", "scans"})),
 )
 OTHER = Family("other", _("Other"), "#5f6b7a", frozenset())

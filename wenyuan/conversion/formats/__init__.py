@@ -1,7 +1,7 @@
 """The registry of format families: what Wenyuan accepts and how each becomes a PDF.
 
 Each family is a module of this package (``office``, ``text``, ``pdf``, ``ebook``,
-``calibre``, ``fixed``, ``images``, ``cnki``) that builds a ``Family`` and registers it with ``family_register``,
+``calibre``, ``umd``, ``fixed``, ``images``, ``cnki``) that builds a ``Family`` and registers it with ``family_register``,
 as a plugin would:
 
 * ``formats``: the sniffed types it takes (the key stored in ``Document.format``, a label,
@@ -111,6 +111,7 @@ def _builtins() -> None:
             office,
             pdf,
             text,
+            umd,
         )
 
 

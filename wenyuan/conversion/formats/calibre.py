@@ -9,8 +9,7 @@ PDF's bookmarks (the document's outline).  calibre's own PDF output needs Qt Web
 which is not run here.  The author and date calibre carries into the EPUB's OPF are read
 by the ``meta`` task and left for ``pipeline.stage_metadata``.
 
-UMD (a Chinese e-book format of the 2000s) is sniffed but refused (``unsupported_version``):
-neither calibre nor any maintained Debian or PyPI package reads it.
+UMD, which calibre does not read, has a family of its own (``formats/umd.py``).
 """
 
 from __future__ import annotations

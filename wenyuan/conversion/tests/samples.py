@@ -297,9 +297,8 @@ def hwp5_bytes(*, password: bool = False) -> bytes:
 # written after the FictionBook 2.0 schema (Chinese text, three chapters, a cover drawn by
 # Pillow, an author and a date), then MOBI, AZW3 and EPUB written from it by calibre's
 # ``ebook-convert`` (Debian's calibre); the CHM is compiled by Free Pascal's ``chmcmd``
-# (Debian's fp-utils) from HTML pages written here.  calibre cannot write UMD and no UMD
-# writer or freely licensed UMD sample was found, so UMD is tested only as sniffed and
-# refused, on a header built after the format's published layout.
+# (Debian's fp-utils) from HTML pages written here.  UMD books are written by
+# ``umd_samples`` (calibre cannot write UMD and no freely licensed UMD sample was found).
 
 CHAPTERS = [
     ("第一章 春天", "春天来了，万物复苏，田野里一片新绿。"),
@@ -428,15 +427,3 @@ def chm_bytes(folder: Path) -> bytes:
         cwd=folder,
     )
     return target.read_bytes()
-
-
-def umd_header() -> bytes:
-    """The start of a UMD file: its magic (0xde9a9b89) and a title record."""
-    title = "四季".encode("utf-16-le")
-    return (
-        b"\x89\x9b\x9a\xde"
-        + b"#\x01\x00\x00\x08\x01\x00\x00"
-        + b"#\x02\x00\x00"
-        + (bytes([5 + len(title)]) + title)
-        + b"\x00" * 64
-    )
