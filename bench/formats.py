@@ -5,8 +5,9 @@
 One sample of every format that can be made on this machine (``wenyuan/conversion/tests/
 samples.py``: LibreOffice's own exports, WPS names over Word/Excel/PowerPoint 97
 containers, an XPS package, DjVu pages from ``c44``, scans drawn by Pillow, e-books calibre
-writes from an FB2 written there and a CHM from ``chmcmd``, OFD drawn by ``ofd_samples.py``
-and the two real e-invoices of ``tests/files``, CNKI files built by ``cnki_samples.py``) is
+writes from an FB2 written there and a CHM from ``chmcmd``, a UMD written by
+``umd_samples.py``, OFD drawn by ``ofd_samples.py`` and the two real e-invoices of
+``tests/files``, CNKI files built by ``cnki_samples.py``) is
 converted to PDF by the family the registry gives it, under the same containment as in production
 (the configured converter: the warm LibreOffice pool, warmed up first; ``xpstopdf`` and
 ``ddjvu`` in sandboxed children; images in a ``prepare`` child; OFD and CNKI in contained
@@ -51,7 +52,7 @@ CASES = [
 
 
 def _samples(folder: Path, cnki: dict[str, bytes] | None) -> list[tuple[str, str, bytes]]:
-    from wenyuan.conversion.tests import cnki_samples, ofd_samples, samples
+    from wenyuan.conversion.tests import cnki_samples, ofd_samples, samples, umd_samples
 
     found = [(label, name, samples.office_sample(folder, sample)) for label, name, sample in CASES]
     found.append(("WordPerfect 5", "a.wpd", samples.wordperfect5_bytes()))
@@ -67,6 +68,7 @@ def _samples(folder: Path, cnki: dict[str, bytes] | None) -> list[tuple[str, str
         if shutil.which("chmcmd"):
             found.append(("CHM (calibre)", "a.chm", samples.chm_bytes(books / "chm")))
         found.append(("EPUB (written by calibre)", "a.epub", samples.calibre_book(books, "epub")))
+    found.append(("UMD (written here)", "a.umd", umd_samples.umd_bytes()))
     found.append(("OFD (drawn here)", "a.ofd", ofd_samples.ofd_bytes()))
     files = ROOT / "wenyuan" / "conversion" / "tests" / "files"
     for name in ("ofdrw__invoice-sample.ofd", "ofdrw__invoice-with-list.ofd"):
