@@ -57,6 +57,20 @@ def tool_run(
     return result
 
 
+def module_run(module: str, *, source: Path, folder: Path, result: Path) -> Path:
+    """Wenyuan's own converter ``python -m module SOURCE RESULT``, contained as ``tool_run``
+    runs any tool."""
+    import sys
+
+    return tool_run(
+        [sys.executable, "-m", module, str(source.resolve()), str(result)],
+        folder=folder,
+        source=source,
+        result=result,
+        python=True,
+    )
+
+
 def tool_folder(work_dir: Path, name: str) -> Path:
     folder = (work_dir / name).resolve()
     if folder.exists():

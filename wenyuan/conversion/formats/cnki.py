@@ -6,12 +6,11 @@ a variant caj2pdf cannot convert fails with ``unsupported_variant``, never "corr
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from wenyuan.conversion.cnki import REFUSAL, cnki_variant
 from wenyuan.conversion.formats import Family, Format, Tool, family_register, module, program
-from wenyuan.conversion.formats._tool import tool_folder, tool_run
+from wenyuan.conversion.formats._tool import module_run, tool_folder
 
 FORMAT_OF = {"caj": "caj", "kdh": "kdh", "hn": "nh", "c8": "nh"}  # TEB: refused at upload
 
@@ -26,13 +25,7 @@ def cnki_to_pdf(source: Path, work_dir: Path) -> Path:
     folder = tool_folder(work_dir, "cnki")
     result = folder / "document.pdf"
     try:
-        return tool_run(
-            [sys.executable, "-m", "wenyuan.conversion.cnki", str(source.resolve()), str(result)],
-            folder=folder,
-            source=source,
-            result=result,
-            python=True,
-        )
+        return module_run("wenyuan.conversion.cnki", source=source, folder=folder, result=result)
     except errors.PipelineError as exc:
         refusal = folder / REFUSAL
         if exc.code == "corrupt" and refusal.exists():

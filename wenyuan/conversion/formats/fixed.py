@@ -5,7 +5,6 @@ as images, which the OCR stage then reads as it reads scans."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from wenyuan.conversion.formats import (
@@ -16,7 +15,7 @@ from wenyuan.conversion.formats import (
     module,
     program,
 )
-from wenyuan.conversion.formats._tool import tool_folder, tool_run
+from wenyuan.conversion.formats._tool import module_run, tool_folder, tool_run
 
 DJVU_MAGIC = b"AT&TFORM"
 
@@ -58,13 +57,7 @@ def djvu_to_pdf(source: Path, work_dir: Path) -> Path:
 def ofd_to_pdf(source: Path, work_dir: Path) -> Path:
     folder = tool_folder(work_dir, "ofd")
     result = folder / "document.pdf"
-    return tool_run(
-        [sys.executable, "-m", "wenyuan.conversion.ofd", str(source.resolve()), str(result)],
-        folder=folder,
-        source=source,
-        result=result,
-        python=True,
-    )
+    return module_run("wenyuan.conversion.ofd", source=source, folder=folder, result=result)
 
 
 XPS = family_register(

@@ -8,12 +8,11 @@ spine as HTML in a ``prepare`` child, laid out by LibreOffice): the cover is the
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from wenyuan.conversion.formats import Family, Format, family_register
 from wenyuan.conversion.formats._lo import SOFFICE
-from wenyuan.conversion.formats._tool import tool_folder, tool_run
+from wenyuan.conversion.formats._tool import module_run, tool_folder
 from wenyuan.conversion.umd import COMIC, DECLARED, MAGIC, REFUSAL, umd_kind
 
 REFUSED = {"zip_bomb": "zip_bomb", "empty": "empty", "umd_comic": "umd_comic"}
@@ -34,13 +33,7 @@ def umd_to_pdf(source: Path, work_dir: Path) -> Path:
     folder = tool_folder(work_dir, "umd")
     book = folder / "book.epub"
     try:
-        tool_run(
-            [sys.executable, "-m", "wenyuan.conversion.umd", str(source.resolve()), str(book)],
-            folder=folder,
-            source=source,
-            result=book,
-            python=True,
-        )
+        module_run("wenyuan.conversion.umd", source=source, folder=folder, result=book)
     except errors.PipelineError as exc:
         refusal = folder / REFUSAL
         if exc.code == "corrupt" and refusal.exists():
