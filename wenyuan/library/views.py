@@ -205,7 +205,7 @@ def document_detail(request, pk):
         "entitled": access.may_download,
         "share_url": request.build_absolute_uri(document.get_absolute_url()),
     }
-    context.update(_seo(request, document, context))
+    context.update(_seo(request, document, context, access))
     response = render(request, "library/document.html", context)
     response.page_cacheable = document.status == Status.PUBLISHED and not access.blocked
     return response
@@ -240,9 +240,11 @@ def _jump_start(request, viewable: int) -> int:
     return wanted
 
 
-def _seo(request, document, context) -> dict:
-    """Description, share image and JSON-LD of a document page (library/seo.py)."""
-    readable = bool(entitlements.documents_cover_readable(user=request.user, documents=[document]))
+def _seo(request, document, context, access) -> dict:
+    """Description, share image and JSON-LD of a document page (library/seo.py).  The
+    share image is the first page when this reader may read it (``access``, the rule's
+    answer for this reader), else the generated cover."""
+    readable = access.may_read(1)
     image = request.build_absolute_uri(selectors.cover_url(document=document, first_page=readable))
     description = seo.document_description(document=document, keywords=context["keywords"])
     return {
