@@ -88,21 +88,24 @@ def test_each_reader_of_a_cached_page_gets_a_csrf_token_of_their_own(doc):
     assert tokens[0] != tokens[1]
 
 
+def _terms_set(doc, *, free_pages: int, price: int):
+    """A change of price and free pages through the service, as the edit form makes it."""
+    return services.document_update(
+        document=doc,
+        title=doc.title,
+        description="",
+        category=None,
+        free_pages=free_pages,
+        search_free_only=False,
+        price=price,
+    )
+
+
 def test_a_price_change_shows_at_once(doc, commit):
     url = doc.get_absolute_url()
     Client().get(url)
     assert Client().get(url).headers[HEADER] == "hit"
-    commit(
-        lambda: services.document_update(
-            document=doc,
-            title=doc.title,
-            description="",
-            category=None,
-            free_pages=1,
-            search_free_only=False,
-            price=7,
-        )
-    )
+    commit(lambda: _terms_set(doc, free_pages=1, price=7))
     response = Client().get(url)
     assert response.headers[HEADER] == "miss"
     assert re.search(r"\b7\b", response.content.decode())
@@ -279,17 +282,7 @@ def test_readers_with_the_same_access_share_the_kept_preview_until_a_change_show
     html = second.get(url).content.decode()
     assert "改过的第一页" not in html and "reader2" in html  # … inside the reader's own page
     # … and a change readers see (through the services, committed) replaces it at once
-    commit(
-        lambda: services.document_update(
-            document=doc,
-            title=doc.title,
-            description="",
-            category=None,
-            free_pages=3,
-            search_free_only=False,
-            price=0,
-        )
-    )
+    commit(lambda: _terms_set(doc, free_pages=3, price=0))
     assert "改过的第一页" in second.get(url).content.decode()
 
 
