@@ -112,6 +112,17 @@ TEMPLATES = [
 ]
 
 # Database: SQLite in WAL mode under WENYUAN_HOME unless DATABASE_URL says otherwise.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": (
+        "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+        "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=30000;PRAGMA cache_size=-16000;"
+        # No memory-mapped reads (PRAGMA mmap_size): with several processes writing,
+        # each with threads opening and closing connections, SQLite 3.40 corrupted the
+        # file with them (core/tests/test_sqlite_concurrency.py).
+    ),
+}
 _database_url = config.env_str("DATABASE_URL")
 if _database_url:
     # Connections are kept for 60 s and checked before each request reuses one: after the
@@ -139,16 +150,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": HOME / "wenyuan.sqlite3",
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=30000;"
-                    # Read the hot part of the file through the page cache without copies.
-                    "PRAGMA mmap_size=1073741824;PRAGMA cache_size=-16000;"
-                ),
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
