@@ -182,9 +182,12 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "wenyuan_cache",
+            # Django's default of 300 entries is less than one related list per document
+            # of a small library: every write beyond it culls the table.
+            "OPTIONS": {"MAX_ENTRIES": 50000},
         },
         "pages": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "wenyuan.core.filecache.PagesFileCache",
             "LOCATION": HOME / "cache" / "pages",
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
