@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -71,9 +72,9 @@ def pages_generation() -> int:
         except FileNotFoundError:
             return 0
     value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, None)
-        value = cache.get(GENERATION_KEY, 1)
+    if value is None:  # never set, or evicted: a value no earlier generation had
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        value = cache.get(GENERATION_KEY, 0)
     return int(value)
 
 
@@ -87,8 +88,8 @@ def _bump() -> None:
         return
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # never set (or evicted): any new value differs from the old
-        cache.set(GENERATION_KEY, pages_generation() + 1, None)
+    except ValueError:  # never set, or evicted: a value no earlier generation had
+        cache.set(GENERATION_KEY, time.time_ns(), None)
 
 
 def pages_invalidate(**_signal_arguments) -> None:

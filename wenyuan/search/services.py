@@ -11,6 +11,7 @@ periodic sweep (``search_catch_up``) repairs anything a crash or a raw UPDATE mi
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
@@ -33,8 +34,8 @@ INLINE_INDEX_CHARS = 60_000  # about half a second of segmentation
 def _generation_bump(key: str) -> None:
     try:
         cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, None)
+    except ValueError:  # never set, or culled: a value no earlier generation had
+        cache.set(key, time.time_ns(), None)
 
 
 def related_invalidate() -> None:

@@ -417,3 +417,19 @@ def test_a_phrase_of_common_words_is_checked_among_the_newest_documents_holding_
         assert together_old.pk in found and page.total == 3 and page.exact
     assert titled.pk not in ids(find('"群众工作" -故事'))
     assert ids(find('"群众工作"', sort="newest"))[0] == together_new.pk
+
+
+def test_a_lost_generation_never_comes_back_to_an_earlier_value():
+    """The generations live in the cache, which may cull or evict them: the next bump must
+    not return to a value under which old related lists or suggestions were kept."""
+    from django.core.cache import cache
+
+    from wenyuan.search.selectors import GENERATION_KEY, related_generation
+    from wenyuan.search.services import related_invalidate
+
+    for _ in range(3):
+        related_invalidate()
+    before = related_generation()
+    cache.delete(GENERATION_KEY)
+    related_invalidate()
+    assert related_generation() > before
