@@ -15,7 +15,7 @@ import pytest
 from wenyuan.conftest import needs_soffice
 from wenyuan.library.errors import UploadError
 
-from .test_formats_more import _sniff, needs_xps
+from .test_formats_more import _sniff, needs_djvu, needs_ocr, needs_xps
 from .test_ofd import FILES
 from .test_outline import _package
 
@@ -42,29 +42,37 @@ CONVERTED = {
 }
 XPS = {"testPPT.xps", "testXLSX.xps"}
 WRONG_NAMES = ["样本.doc", "样本.zip", "样本"]
+# A scanned letter from DjVuLibre's documentation (GPL-2.0-or-later): bundled DjVu, two
+# pages of JB2 sharing a dictionary.
+DJVU = "djvulibre__lizard2002.djvu"
+LICENCES = {
+    "tika__": ("github:apache/tika", "Apache-2.0", "apache-tika-LICENSE.txt"),
+    "djvulibre__": ("github:barak/djvulibre", "GPL-2.0", "djvulibre-COPYING.txt"),
+}
 
 
 def _data(name: str) -> bytes:
-    return (FILES / f"tika__{name}").read_bytes()
+    return (FILES / (name if "__" in name else f"tika__{name}")).read_bytes()
 
 
 def test_the_files_are_the_ones_the_manifest_lists():
     rows = [
         line.split("\t")
         for line in (FILES / "MANIFEST.tsv").read_text().splitlines()[1:]
-        if line.startswith("tika__")
+        if line.startswith(tuple(LICENCES))
     ]
-    assert len(rows) == len(CONVERTED) + 2
+    assert len(rows) == len(CONVERTED) + 3  # and the refused two, and the DjVu
     for local, source, _path, _commit, sha256, size, _kind, note in rows:
         data = (FILES / local).read_bytes()
-        assert source == "github:apache/tika" and "Apache-2.0" in note
+        repository, licence, text = LICENCES[local.partition("__")[0] + "__"]
+        assert source == repository and f"| license: {licence}" in note, local
+        assert f"({text})" in note and (FILES / text).stat().st_size > 10_000
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (sha256, int(size)), local
-    assert (FILES / "apache-tika-LICENSE.txt").read_text().lstrip().startswith("Apache License")
 
 
-@pytest.mark.parametrize("name", sorted(CONVERTED))
+@pytest.mark.parametrize("name", [*sorted(CONVERTED), DJVU])
 def test_sniffed_from_its_bytes_whatever_the_name(name):
-    fmt = CONVERTED[name][0]
+    fmt = CONVERTED[name][0] if name in CONVERTED else "djvu"
     for upload_name in [name, *WRONG_NAMES]:
         sniffed = _sniff(_data(name), upload_name)
         assert (sniffed.format, sniffed.hostile, sniffed.encrypted) == (fmt, "", False), upload_name
@@ -132,3 +140,13 @@ def test_broken_iwork_indexes_are_not_a_crash():
         assert _sniff(_package(real), "a.pages").format in {"pages", "numbers"}
     bundle = {"Talk.key/Index.zip": b"PK\x03\x04 not a zip", "Talk.key/Metadata/x": b""}
     assert _sniff(_package(bundle), "a.key").format is None
+
+
+@needs_djvu
+@needs_ocr
+@pytest.mark.slow
+def test_a_real_djvu_scan_publishes_read_by_ocr(published):
+    document = published(_data(DJVU), "信函.pdf")
+    assert (document.format, document.pages, document.ocr_pages) == ("djvu", 2, 2)
+    texts = [" ".join(page.text.split()) for page in document.page_set.order_by("number")]
+    assert "Open Source License" in texts[0], texts[0][:500]
