@@ -15,6 +15,7 @@ import pytest
 from wenyuan.conftest import needs_soffice
 from wenyuan.library.errors import UploadError
 
+from .test_ebooks import needs_calibre
 from .test_formats_more import _sniff, needs_djvu, needs_ocr, needs_xps
 from .test_ofd import FILES
 from .test_outline import _package
@@ -48,7 +49,10 @@ DJVU = "djvulibre__lizard2002.djvu"
 LICENCES = {
     "tika__": ("github:apache/tika", "Apache-2.0", "apache-tika-LICENSE.txt"),
     "djvulibre__": ("github:barak/djvulibre", "GPL-2.0", "djvulibre-COPYING.txt"),
+    "libmobi__": ("github:bfabiszewski/libmobi", "LGPL-3.0", "libmobi-COPYING.txt"),
 }
+# libmobi's own test books (LGPL-3.0-or-later): one plain, one with Mobipocket DRM.
+MOBI, MOBI_DRM = "libmobi__sample-ncx.mobi", "libmobi__sample-drm-v2.mobi"
 
 
 def _data(name: str) -> bytes:
@@ -61,18 +65,18 @@ def test_the_files_are_the_ones_the_manifest_lists():
         for line in (FILES / "MANIFEST.tsv").read_text().splitlines()[1:]
         if line.startswith(tuple(LICENCES))
     ]
-    assert len(rows) == len(CONVERTED) + 3  # and the refused two, and the DjVu
+    assert len(rows) == len(CONVERTED) + 5  # the refused two, the DjVu, the MOBI two
     for local, source, _path, _commit, sha256, size, _kind, note in rows:
         data = (FILES / local).read_bytes()
         repository, licence, text = LICENCES[local.partition("__")[0] + "__"]
         assert source == repository and f"| license: {licence}" in note, local
-        assert f"({text})" in note and (FILES / text).stat().st_size > 10_000
+        assert f"({text})" in note and (FILES / text).stat().st_size > 5_000
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (sha256, int(size)), local
 
 
-@pytest.mark.parametrize("name", [*sorted(CONVERTED), DJVU])
+@pytest.mark.parametrize("name", [*sorted(CONVERTED), DJVU, MOBI, MOBI_DRM])
 def test_sniffed_from_its_bytes_whatever_the_name(name):
-    fmt = CONVERTED[name][0] if name in CONVERTED else "djvu"
+    fmt = CONVERTED[name][0] if name in CONVERTED else name.rpartition(".")[2]
     for upload_name in [name, *WRONG_NAMES]:
         sniffed = _sniff(_data(name), upload_name)
         assert (sniffed.format, sniffed.hostile, sniffed.encrypted) == (fmt, "", False), upload_name
@@ -150,3 +154,25 @@ def test_a_real_djvu_scan_publishes_read_by_ocr(published):
     assert (document.format, document.pages, document.ocr_pages) == ("djvu", 2, 2)
     texts = [" ".join(page.text.split()) for page in document.page_set.order_by("number")]
     assert "Open Source License" in texts[0], texts[0][:500]
+
+
+@needs_calibre
+@needs_soffice
+@pytest.mark.slow
+def test_a_real_mobi_publishes_with_its_text(published):
+    document = published(_data(MOBI), "电子书.txt")
+    assert (document.format, document.pages) == ("mobi", 4)
+    titles = ["Test chapter 1", "Test chapter 2", "Test subchapter 2-1", "Test subchapter 2-2"]
+    for page, title in zip(document.page_set.order_by("number"), titles, strict=True):
+        assert title in page.text and f"Test page {page.number}" in page.text
+    assert [entry["title"] for entry in document.outline] == titles  # its NCX
+
+
+@needs_calibre
+def test_a_real_mobi_with_drm_fails_as_encrypted(
+    upload, process, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        document = upload(_data(MOBI_DRM), "电子书.azw")
+    document = process(document)
+    assert (document.status, document.error_code) == ("failed", "encrypted"), document.error
