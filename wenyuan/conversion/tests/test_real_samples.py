@@ -37,6 +37,7 @@ CONVERTED = {
     "testWORKSSpreadsheet7.0.xlr": ("xls", 1, ["Microsoft Works Spreadsheet 7.0"]),
     "testLotus123.wks": ("wks", 1, ["4 7 28"]),
     "testWordPerfect.wpd": ("wpd", 1, ["APPENDIX"]),
+    "testWordPerfect_5_1.wp": ("wpd", 4, ["Western Gulf of Alaska"]),
     "testHWP_3.0.hwp": ("hwp", 1, ["테스트"]),
     "testPPT.xps": ("xps", 3, ["Attachment Test"]),
     "testXLSX.xps": ("xps", 1, ["spaced out"]),
@@ -65,7 +66,7 @@ def test_the_files_are_the_ones_the_manifest_lists():
         for line in (FILES / "MANIFEST.tsv").read_text().splitlines()[1:]
         if line.startswith(tuple(LICENCES))
     ]
-    assert len(rows) == len(CONVERTED) + 5  # the refused two, the DjVu, the MOBI two
+    assert len(rows) == len(CONVERTED) + 6  # the refused three, the DjVu, the MOBI two
     for local, source, _path, _commit, sha256, size, _kind, note in rows:
         data = (FILES / local).read_bytes()
         repository, licence, text = LICENCES[local.partition("__")[0] + "__"]
@@ -94,6 +95,14 @@ def test_a_password_protected_pages_file_is_refused_as_encrypted(upload, name, u
     with pytest.raises(UploadError) as caught:
         upload(_data(name), upload_name)
     assert caught.value.code == "encrypted"
+
+
+def test_wordperfect_42_has_no_header_and_is_not_taken(upload):
+    # LibreOffice reads it, but WordPerfect for DOS 4.2 has no magic number to sniff
+    assert _sniff(_data("testWordPerfect_42.doc"), "信函.doc").format is None
+    with pytest.raises(UploadError) as caught:
+        upload(_data("testWordPerfect_42.doc"), "信函.doc")
+    assert caught.value.code == "unsupported_format"
 
 
 def test_hwp5_is_refused_with_what_is_read():
