@@ -51,9 +51,12 @@ LICENCES = {
     "tika__": ("github:apache/tika", "Apache-2.0", "apache-tika-LICENSE.txt"),
     "djvulibre__": ("github:barak/djvulibre", "GPL-2.0", "djvulibre-COPYING.txt"),
     "libmobi__": ("github:bfabiszewski/libmobi", "LGPL-3.0", "libmobi-COPYING.txt"),
+    "chm-lib__": ("github:mlocati/chm-lib", "MIT", "putty-LICENCE.txt"),
 }
 # libmobi's own test books (LGPL-3.0-or-later): one plain, one with Mobipocket DRM.
 MOBI, MOBI_DRM = "libmobi__sample-ncx.mobi", "libmobi__sample-drm-v2.mobi"
+# PuTTY's manual compiled by Microsoft's HTML Help (MIT), from chm-lib's test samples.
+CHM = "chm-lib__putty.chm"
 
 
 def _data(name: str) -> bytes:
@@ -66,16 +69,16 @@ def test_the_files_are_the_ones_the_manifest_lists():
         for line in (FILES / "MANIFEST.tsv").read_text().splitlines()[1:]
         if line.startswith(tuple(LICENCES))
     ]
-    assert len(rows) == len(CONVERTED) + 6  # the refused three, the DjVu, the MOBI two
+    assert len(rows) == len(CONVERTED) + 7  # the refused three, DjVu, MOBI two, CHM
     for local, source, _path, _commit, sha256, size, _kind, note in rows:
         data = (FILES / local).read_bytes()
         repository, licence, text = LICENCES[local.partition("__")[0] + "__"]
         assert source == repository and f"| license: {licence}" in note, local
-        assert f"({text})" in note and (FILES / text).stat().st_size > 5_000
+        assert f"({text})" in note and (FILES / text).stat().st_size > 1_000
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (sha256, int(size)), local
 
 
-@pytest.mark.parametrize("name", [*sorted(CONVERTED), DJVU, MOBI, MOBI_DRM])
+@pytest.mark.parametrize("name", [*sorted(CONVERTED), DJVU, MOBI, MOBI_DRM, CHM])
 def test_sniffed_from_its_bytes_whatever_the_name(name):
     fmt = CONVERTED[name][0] if name in CONVERTED else name.rpartition(".")[2]
     for upload_name in [name, *WRONG_NAMES]:
@@ -185,3 +188,17 @@ def test_a_real_mobi_with_drm_fails_as_encrypted(
         document = upload(_data(MOBI_DRM), "电子书.azw")
     document = process(document)
     assert (document.status, document.error_code) == ("failed", "encrypted"), document.error
+
+
+@needs_calibre
+@needs_soffice
+@pytest.mark.slow
+def test_a_real_chm_publishes_with_its_text_and_outline(published):
+    document = published(_data(CHM), "手册.doc")
+    # a help file has no pages of its own: 468 as LibreOffice lays it out here
+    assert document.format == "chm" and 300 < document.pages < 700
+    first = " ".join(document.page_set.get(number=1).text.split())
+    assert "PuTTY is a free (MIT-licensed) Win32 Telnet and SSH client" in first
+    titles = [entry["title"] for entry in document.outline]
+    assert titles[0] == "PuTTY User Manual"
+    assert {"Chapter 1: Introduction to PuTTY", "2.1 Starting a session"} <= set(titles)
