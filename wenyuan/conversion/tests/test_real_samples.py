@@ -1,9 +1,10 @@
-"""Real files from Apache Tika's test suites (Apache-2.0; files/MANIFEST.tsv) in the formats
-LibreOffice imports that had no real sample: Apple Pages, Numbers and Keynote ('09 and
-2013+), Microsoft Works, WordPerfect 6+, Hangul, and an XPS printed by Windows.  Each is
-sniffed from its bytes (also under a wrong name) and put through the real pipeline: its
-true page count and its text; the password-protected and HWP 5 ones are refused with a
-reason."""
+"""Real files from public test suites (files/MANIFEST.tsv gives each one's source and
+licence) in the formats that had only built samples: from Apache Tika's, Apple Pages,
+Numbers and Keynote ('09 and 2013+), Microsoft Works, Lotus 1-2-3, WordPerfect 5.1 and
+6+, Hangul and XPS printed by Windows; a DjVu scan from DjVuLibre, MOBI books from
+libmobi, PuTTY's manual as a CHM.  Each is sniffed from its bytes (also under a wrong
+name) and put through the real pipeline: its page count and its text; the
+password-protected, DRM, HWP 5 and WordPerfect 4.2 ones fail with a reason."""
 
 from __future__ import annotations
 
