@@ -282,15 +282,14 @@ def _image_set(archive: zipfile.ZipFile) -> str | None:
 def _iwork_format(archive: zipfile.ZipFile, names: set[str]) -> str:
     """Apple iWork 2013+ (one ZIP of IWA streams): which application wrote it.  Keynote has
     slides; Pages and Numbers both may have a ``CalculationEngine``, so the type of the first
-    object of ``Document.iwa`` decides (10000: ``TP.DocumentArchive``, Pages)."""
+    object of ``Document.iwa`` decides (10000: ``TP.DocumentArchive``, Pages; 1: Numbers);
+    when it cannot be read, the names do."""
     if any(name.startswith(("Index/Slide", "Index/MasterSlide")) for name in names):
         return "key"
     kind = _iwa_first_type(_read_head(archive, "Index/Document.iwa", 64 * 1024))
-    if kind == 10000:
-        return "pages"
-    if kind is not None or "Index/CalculationEngine.iwa" in names:
-        return "numbers"
-    return "pages"
+    if kind in (1, 10000):  # TN.DocumentArchive (as KN.'s: Keynote has slides), TP.
+        return "numbers" if kind == 1 else "pages"
+    return "numbers" if "Index/CalculationEngine.iwa" in names else "pages"
 
 
 def _iwa_first_type(data: bytes) -> int | None:
