@@ -60,8 +60,16 @@ XML_CHUNK = 64 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SNIFF_BYTES = 64 * 1024
-# Hosts whose DTDs documents name by URL (XHTML, SVG, NCX, OEB): named, never fetched.
-DTD_HOSTS = {"www.w3.org", "www.idpf.org", "www.daisy.org", "openebook.org", "www.openebook.org"}
+# Hosts whose DTDs documents name by URL (XHTML, SVG, NCX, OEB, Apple's property lists in
+# every iWork package): named, never fetched.
+DTD_HOSTS = {
+    "www.w3.org",
+    "www.idpf.org",
+    "www.daisy.org",
+    "openebook.org",
+    "www.openebook.org",
+    "www.apple.com",
+}
 
 
 @dataclass(frozen=True)
@@ -209,6 +217,8 @@ def _sniff_zip(fileobj) -> Sniffed:
             if any(not _part_safe(archive, entry) for entry in entries):
                 return Sniffed(fmt, hostile="xml_entities")
             encrypted = fmt in ODF_FORMATS and _odf_encrypted(archive, names)
+    except _Encrypted as package:
+        return Sniffed(package.fmt, encrypted=True)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, NotImplementedError):
         return Sniffed(None)
     finally:
@@ -227,7 +237,10 @@ def _zip_format(archive: zipfile.ZipFile, names: set[str]) -> str | None:
         if mimetype in ODF_TYPES:
             return ODF_TYPES[mimetype]
     if "Index/Document.iwa" in names:
-        return _iwork_format(names)
+        return _iwork_format(archive, names)
+    iwork = _iwork09_format(archive, names) or _iwork_bundle(archive, names)
+    if iwork is not None:
+        return iwork
     if "OFD.xml" in names and _ofd_root(_read_head(archive, "OFD.xml", 4096)):
         return "ofd"
     if "[Content_Types].xml" not in names:
@@ -266,13 +279,145 @@ def _image_set(archive: zipfile.ZipFile) -> str | None:
     return "scans"
 
 
-def _iwork_format(names: set[str]) -> str:
-    """Apple iWork 2013+ (one ZIP of IWA streams): which application wrote it."""
+def _iwork_format(archive: zipfile.ZipFile, names: set[str]) -> str:
+    """Apple iWork 2013+ (one ZIP of IWA streams): which application wrote it.  Keynote has
+    slides; Pages and Numbers both may have a ``CalculationEngine``, so the type of the first
+    object of ``Document.iwa`` decides (10000: ``TP.DocumentArchive``, Pages; 1: Numbers);
+    when it cannot be read, the names do."""
     if any(name.startswith(("Index/Slide", "Index/MasterSlide")) for name in names):
         return "key"
-    if "Index/CalculationEngine.iwa" in names:
-        return "numbers"
-    return "pages"
+    kind = _iwa_first_type(_read_head(archive, "Index/Document.iwa", 64 * 1024))
+    if kind in (1, 10000):  # TN.DocumentArchive (as KN.'s: Keynote has slides), TP.
+        return "numbers" if kind == 1 else "pages"
+    return "numbers" if "Index/CalculationEngine.iwa" in names else "pages"
+
+
+def _iwa_first_type(data: bytes) -> int | None:
+    """The message type of the first object of an IWA stream (a chunk of Snappy without
+    checksums holding varint-prefixed ``ArchiveInfo`` messages), or None."""
+    try:
+        if data[:1] != b"\x00":
+            return None
+        block = _snappy(data[4 : 4 + int.from_bytes(data[1:4], "little")], 1024)
+        length, position = _varint(block, 0)
+        for field, value in _protobuf(block[position : position + length]):
+            if field == 2 and isinstance(value, bytes):  # MessageInfo
+                for inner, kind in _protobuf(value):
+                    if inner == 1 and isinstance(kind, int):
+                        return kind
+    except (IndexError, ValueError):
+        return None
+    return None
+
+
+def _snappy(data: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes of a raw Snappy block."""
+    _length, position = _varint(data, 0)
+    out = bytearray()
+    while position < len(data) and len(out) < limit:
+        tag = data[position]
+        position += 1
+        if tag & 3 == 0:  # literal
+            size = tag >> 2
+            if size >= 60:
+                extra = size - 59
+                size = int.from_bytes(data[position : position + extra], "little")
+                position += extra
+            out += data[position : position + size + 1]
+            position += size + 1
+            continue
+        if tag & 3 == 1:
+            size, offset = 4 + ((tag >> 2) & 7), ((tag >> 5) << 8) | data[position]
+            position += 1
+        else:
+            width = 2 if tag & 3 == 2 else 4
+            size = (tag >> 2) + 1
+            offset = int.from_bytes(data[position : position + width], "little")
+            position += width
+        if not 0 < offset <= len(out):
+            raise ValueError("snappy copy before the start")
+        for _ in range(size):
+            out.append(out[-offset])
+    return bytes(out)
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value = shift = 0
+    for _ in range(10):
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, position
+    raise ValueError("varint too long")
+
+
+def _protobuf(data: bytes) -> Iterator[tuple[int, int | bytes]]:
+    position = 0
+    while position < len(data):
+        key, position = _varint(data, position)
+        wire = key & 7
+        if wire == 0:
+            value, position = _varint(data, position)
+            yield key >> 3, value
+        elif wire == 2:
+            length, position = _varint(data, position)
+            yield key >> 3, data[position : position + length]
+            position += length
+        elif wire in (1, 5):
+            position += 8 if wire == 1 else 4
+        else:
+            return
+
+
+IWORK_BUNDLE_INDEX = 64 * 1024 * 1024
+
+
+def _iwork_bundle(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """An iWork 2013+ document saved as a folder and zipped (``Presentation.key/Index.zip``
+    and ``Metadata/``): its ``Index.zip`` holds the IWA streams."""
+    indexes = [name for name in names if name.count("/") == 1 and name.endswith("/Index.zip")]
+    if len(indexes) != 1 or archive.getinfo(indexes[0]).file_size > IWORK_BUNDLE_INDEX:
+        return None
+    with zipfile.ZipFile(io.BytesIO(archive.read(indexes[0]))) as inner:
+        entries = inner.infolist()
+        inner_names = {entry.filename for entry in entries}
+        if len(entries) > MAX_ENTRIES or _zip_bomb(entries):
+            return None
+        if "Index/Document.iwa" not in inner_names:
+            return None
+        return _iwork_format(inner, inner_names)
+
+
+# iWork '09 (Pages 4, Numbers 2, Keynote 5): an XML index, its root names the application.
+IWORK09_ROOTS = (
+    ("http://developer.apple.com/namespaces/sl", "pages"),
+    ("http://developer.apple.com/namespaces/ls", "numbers"),
+    ("http://developer.apple.com/namespaces/keynote2", "key"),
+)
+
+
+def _iwork09_format(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    index = "index.apxl" if "index.apxl" in names else "index.xml"
+    if index not in names or "buildVersionHistory.plist" not in names:
+        return None
+    if archive.getinfo(index).compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        # a password: Apple encrypts the index under a compression method of its own
+        raise _Encrypted("key" if index == "index.apxl" else "pages")
+    head = _read_head(archive, index, 4096).decode("utf-8", "replace")
+    for namespace, fmt in IWORK09_ROOTS:
+        if namespace in head:
+            return fmt
+    return None
+
+
+class _Encrypted(Exception):
+    """A package told apart enough to say that a password protects it."""
+
+    def __init__(self, fmt: str):
+        super().__init__(fmt)
+        self.fmt = fmt
 
 
 def _zip_bomb(entries: list[zipfile.ZipInfo]) -> bool:
@@ -459,8 +604,8 @@ def _sniff_ole(fileobj) -> Sniffed:
                 b"HWP Document File"
             ):
                 return Sniffed(None, encrypted=_hwp5_encrypted(ole), unsupported="hwp5")
-            if "MatOST" in streams or _works_contents(ole, streams):
-                return Sniffed("works")  # Microsoft Works 4-9 word processor
+            if {"MatOST", "MN0"} & streams or _works_contents(ole, streams):
+                return Sniffed("works")  # Microsoft Works 3-9 word processor (MN0: 3 and 4)
         except (OSError, ValueError, IndexError, struct.error):
             return Sniffed(None)
     return Sniffed(None)

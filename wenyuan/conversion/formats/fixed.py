@@ -27,8 +27,15 @@ def fixed_sniff(head: bytes) -> str | None:
 
 
 def xps_to_pdf(source: Path, work_dir: Path) -> Path:
+    from wenyuan.conversion.zip_repack import uses_data_descriptors
+
     folder = tool_folder(work_dir, "xps")
     result = folder / "document.pdf"
+    if uses_data_descriptors(source):  # as Windows' XPS writer saves: libgxps cannot read it
+        repacked = folder / "repacked.xps"
+        source = module_run(
+            "wenyuan.conversion.zip_repack", source=source, folder=folder, result=repacked
+        )
     return tool_run(
         [program("xpstopdf")() or "xpstopdf", str(source.resolve()), str(result)],
         folder=folder,

@@ -3,8 +3,8 @@
 Word, Excel and PowerPoint (97-2003 binary, 2007+ OOXML, their templates and slide shows,
 Word/Excel 2003 XML), OpenDocument (packaged and flat), Kingsoft WPS Office (its ``.wps``,
 ``.et`` and ``.dps`` files are Word, Excel and PowerPoint containers), RTF in any code
-page, Windows Write, WordPerfect, Microsoft Works, Apple Pages/Keynote/Numbers 2013+
-(libetonyek) and Hangul 97 (HWP 3, LibreOffice's hwpfilter).  The containers (ZIP, OLE)
+page, Windows Write, WordPerfect, Microsoft Works, Apple Pages/Keynote/Numbers '09 and
+2013+ (libetonyek) and Hangul 97 (HWP 3, LibreOffice's hwpfilter).  The containers (ZIP, OLE)
 are told apart in ``sniff``; what the first bytes settle is settled here.
 """
 
