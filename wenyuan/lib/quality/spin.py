@@ -196,6 +196,8 @@ class Detector:
                 continue
             for length in (4, 3, 2):
                 end = start + length
+                if end > len(folded):  # cut short by the end: not a word of this length
+                    continue
                 word = folded[start:end]
                 if word not in words or not _HAN.match(word[-1]):
                     continue

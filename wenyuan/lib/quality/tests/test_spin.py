@@ -66,3 +66,18 @@ def test_the_model_is_built_by_a_command_from_text(tmp_path):
     assert built.score("广大群众") > built.score("宽敞群众")
     shipped = model_load()
     assert shipped.count("群众") > 100 and shipped.count("宽敞群众") == 0
+
+
+def test_a_word_at_the_very_end_of_the_text_is_one_site_within_the_text():
+    """A lexicon word in the last characters is looked up as a 4-, 3- and 2-character
+    slice; a slice cut short by the end of the text is not a longer word, so it must not
+    become a second site reaching past the text (pooled twice, or an IndexError when its
+    span is mapped back to the text)."""
+    detector = spin.detector_load()
+    word = "广大"  # a lexicon word with candidates (宽敞 is one of its relatives)
+    assert detector.candidates(word)
+    folded, _ = spin._fold("我们要依靠" + word)
+    sites = [site for site, _ in detector._sites(folded)]
+    at_end = [s for s in sites if s.start == len(folded) - len(word)]
+    assert len(at_end) == 1
+    assert all(s.end <= len(folded) for s in sites)
