@@ -197,14 +197,31 @@ class _Images:
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "span", "a", "b", "strong"}
 
 
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
 def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
+
+
+def _text(element) -> str:
+    """An element's text (a heading put in here is a plain lxml element: no
+    ``text_content``)."""
+    return "".join(element.itertext())
+
+
+def _numbered(heading: str, title: str) -> bool:
+    """A heading that is the entry's title with a number or a label before it
+    ("Chapter 1: Introduction to PuTTY" for "Introduction to PuTTY")."""
+    heading, title = " ".join(heading.split()), " ".join(title.split())
+    return len(title) >= 2 and heading != title and heading.endswith(title)
 
 
 def _mark_headings(body, marks: list[tuple[int, str, str]]) -> None:
     """Make each table-of-contents entry that starts in this document a heading (``h1``…),
     which LibreOffice exports as a PDF bookmark: the element its link names, or the first
-    one that reads as its title; else a heading with its title is put where it points."""
+    one that reads as its title, or a heading that is its title numbered; else a heading
+    with its title is put where it points."""
     ids = {el.get("id"): el for el in body.iter() if isinstance(el.tag, str) and el.get("id")}
     for level, title, fragment in marks:
         tag = f"h{min(level, 6)}"
@@ -212,19 +229,24 @@ def _mark_headings(body, marks: list[tuple[int, str, str]]) -> None:
         scope = start if start is not None else body
         found = None
         for element in scope.iter():
-            if element.tag in _BLOCKS and _same(element.text_content(), title):
+            if element.tag in _BLOCKS and _same(_text(element), title):
                 found = element
                 break
         if found is None and start is not None:
             for element in start.itersiblings():
-                if isinstance(element.tag, str) and _same(element.text_content(), title):
+                if isinstance(element.tag, str) and _same(_text(element), title):
+                    found = element
+                    break
+        if found is None:  # the page's own heading, numbered: it is the entry
+            for element in scope.iter():
+                if element.tag in _HEADINGS and _numbered(_text(element), title):
                     found = element
                     break
         if found is not None:
             while (
                 found.getparent() is not None
                 and found.getparent() is not body
-                and (_same(found.getparent().text_content(), title))
+                and (_same(_text(found.getparent()), title))
             ):
                 found = found.getparent()  # the whole block, not a span inside it
             found.tag = tag

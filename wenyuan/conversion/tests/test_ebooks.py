@@ -182,3 +182,37 @@ def test_calibre_overrunning_its_time_is_killed_and_reported(
     assert document.error_code == "timeout"
     assert document.stage == "queued"  # a retry is queued; nothing was published
     assert document.outline == [] and not document.page_set.exists()
+
+
+def test_a_toc_entry_names_the_heading_its_page_already_has():
+    """A help file's contents say "Introduction to PuTTY" where the page's own heading
+    reads "Chapter 1: Introduction to PuTTY": that heading is the entry (one bookmark),
+    not a second heading put above it (the outline had every chapter twice)."""
+    from lxml import html as lxml_html
+
+    from wenyuan.conversion.ebook import _mark_headings
+
+    body = lxml_html.fromstring(
+        "<div><h1>Chapter 1: Introduction to PuTTY</h1><p>PuTTY is a client.</p>"
+        "<h2>1.1 What are SSH, Telnet and Rlogin?</h2><p>Text.</p></div>"
+    )
+    _mark_headings(
+        body, [(1, "Introduction to PuTTY", ""), (2, "What are SSH, Telnet and Rlogin?", "")]
+    )
+    headings = [(el.tag, "".join(el.itertext())) for el in body if el.tag.startswith("h")]
+    assert headings == [
+        ("h1", "Chapter 1: Introduction to PuTTY"),
+        ("h2", "1.1 What are SSH, Telnet and Rlogin?"),
+    ]
+
+
+def test_a_toc_entry_with_no_heading_of_its_own_still_gets_one():
+    from lxml import html as lxml_html
+
+    from wenyuan.conversion.ebook import _mark_headings
+
+    body = lxml_html.fromstring("<div><p>Plain text, no heading.</p></div>")
+    # two entries in one page without headings: the second looks through the first's
+    # inserted heading (a plain lxml element) and must not fail on it
+    _mark_headings(body, [(1, "Chapter One", ""), (2, "Section Two", "")])
+    assert {(el.tag, el.text) for el in body} >= {("h1", "Chapter One"), ("h2", "Section Two")}

@@ -203,3 +203,4 @@ def test_a_real_chm_publishes_with_its_text_and_outline(published):
     titles = [entry["title"] for entry in document.outline]
     assert titles[0] == "PuTTY User Manual"
     assert {"Chapter 1: Introduction to PuTTY", "2.1 Starting a session"} <= set(titles)
+    assert "Introduction to PuTTY" not in titles  # each chapter once, as its page heads it
