@@ -111,6 +111,19 @@ class Site:
     def assert_every_upload_finished(self) -> list[tuple]:
         """Every document published or failed with a reason, one finished run each, and
         only its current rendering's folder in storage."""
+        # A run records its end just after the document's last commit (the stage is done
+        # a moment before its run says so): wait for the runs, then look.
+        try:
+            wait_until(
+                lambda: (
+                    not self.rows(
+                        "SELECT id FROM conversion_processingrun WHERE finished_at IS NULL"
+                    )
+                ),
+                timeout=90,
+            )
+        except TimeoutError:
+            pass  # the assertions below say which document's run is still open
         documents = self.rows(
             "SELECT id, status, stage, error_code, asset_key FROM library_document ORDER BY id"
         )
